@@ -1,0 +1,1 @@
+"""The Starlette app and composition root: settings, auth, lifespan, health, CLI."""

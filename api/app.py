@@ -1,0 +1,105 @@
+"""The composition root: opens the store, wires use cases, serves GraphQL and health checks."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route, WebSocketRoute
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+
+from api.auth import InvalidToken, TokenVerifier
+from api.settings import Settings
+from domain.events import DomainEvent
+from resolvers.context import Context
+from resolvers.schema import schema
+from services.demo import seed_demo_if_empty
+from services.deps import Deps
+from store.client import Database, open_database, ping
+from store.indexes import ensure_indexes
+from store.repositories import build_repositories
+
+log = logging.getLogger("evjourney")
+
+
+class LoggingEventSink:
+    """Until notifications subscribe to events, they are logged."""
+
+    async def publish(self, event: DomainEvent) -> None:
+        log.info("event %s", event)
+
+
+class GraphQLApp(GraphQL[Context, None]):
+    def __init__(self, verifier: TokenVerifier, graphiql: bool) -> None:
+        super().__init__(schema, graphql_ide="graphiql" if graphiql else None,
+                         subscription_protocols=[GRAPHQL_TRANSPORT_WS_PROTOCOL])
+        self.verifier = verifier
+
+    async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
+        deps: Deps = request.app.state.deps
+        try:
+            principal = await self.verifier.principal(request.headers.get("authorization"))
+        except InvalidToken as error:
+            return Context(deps=deps, principal=None, auth_error=str(error), request=request,
+                           response=response)
+        return Context(deps=deps, principal=principal, request=request, response=response)
+
+
+async def healthz(_: Request) -> Response:
+    return JSONResponse({"status": "ok"})
+
+
+async def readyz(request: Request) -> Response:
+    db: Database = request.app.state.db
+    try:
+        ready = await asyncio.wait_for(ping(db), timeout=2)
+    except TimeoutError:
+        ready = False
+    return JSONResponse({"status": "ready" if ready else "unavailable"},
+                        status_code=200 if ready else 503)
+
+
+async def seed_embedded(settings: Settings, deps: Deps) -> None:
+    """The embedded store starts with demo data, so the app is explorable at once."""
+    if settings.embedded and settings.evj_seed_owners > 0:
+        vehicles = await seed_demo_if_empty(deps, settings.evj_seed_owners, settings.evj_seed)
+        if vehicles:
+            log.info("seeded %d demo owners with %d vehicles", settings.evj_seed_owners, vehicles)
+
+
+def build_deps(db: Database) -> Deps:
+    repositories = build_repositories(db)
+    return Deps(owners=repositories.owners, vehicles=repositories.vehicles,
+                events=LoggingEventSink())
+
+
+def create_app(settings: Settings | None = None) -> Starlette:
+    settings = settings or Settings()
+    verifier = TokenVerifier(settings)  # fails fast on a missing secret with a real MongoDB
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        async with open_database(settings.mongodb_uri, settings.mongodb_db,
+                                 settings.evj_data_path) as db:
+            await ensure_indexes(db)
+            app.state.db = db
+            app.state.deps = build_deps(db)
+            await seed_embedded(settings, app.state.deps)
+            yield
+
+    graphql = GraphQLApp(verifier, settings.evj_graphiql)
+    routes = [
+        Route("/healthz", healthz),
+        Route("/readyz", readyz),
+        Route("/graphql", graphql, methods=["GET", "POST"]),
+        WebSocketRoute("/graphql", graphql),
+    ]
+    return Starlette(routes=routes, lifespan=lifespan)

@@ -1,0 +1,91 @@
+"""The `evjourney` command: serve, seed, token, export-schema."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+
+from api.settings import ConfigurationError, Settings
+from domain.access import Role
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    settings = Settings()
+    logging.basicConfig(level=settings.evj_log_level.upper(),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        result: int = args.run(args, settings)
+    except ConfigurationError as error:
+        print(f"evjourney: {error}", file=sys.stderr)
+        return 2
+    return result
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="evjourney", description=__doc__)
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    serve = commands.add_parser("serve", help="run the GraphQL server")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--reload", action="store_true", help="restart on code changes (dev)")
+    serve.set_defaults(run=_serve)
+
+    seed = commands.add_parser("seed", help="write deterministic demo data")
+    seed.add_argument("--owners", type=int, default=200)
+    seed.add_argument("--seed", type=int, default=7)
+    seed.set_defaults(run=_seed)
+
+    token = commands.add_parser("token", help="print a signed JWT for local use")
+    token.add_argument("--role", required=True, choices=[role.value for role in Role])
+    token.add_argument("--owner", help="owner id (OWNER role; default: the first demo owner)")
+    token.add_argument("--center", help="service center id (SERVICE_STAFF role)")
+    token.add_argument("--ttl", type=int, default=60, help="minutes until it expires")
+    token.set_defaults(run=_token)
+
+    export = commands.add_parser("export-schema", help="print the GraphQL SDL")
+    export.set_defaults(run=_export_schema)
+    return parser
+
+
+def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    import uvicorn
+
+    settings.signing_secret()  # refuse to start before binding the port
+    uvicorn.run("api.app:create_app", factory=True, host=args.host, port=args.port,
+                reload=args.reload, log_level=settings.evj_log_level.lower())
+    return 0
+
+
+def _seed(args: argparse.Namespace, settings: Settings) -> int:
+    from api.seeding import seed_store
+
+    if settings.embedded and not settings.evj_data_path:
+        print("evjourney: no MONGODB_URI or EVJ_DATA_PATH: the in-memory store would be lost "
+              "on exit (the server seeds itself in that mode)", file=sys.stderr)
+        return 2
+    asyncio.run(seed_store(settings, args.owners, args.seed))
+    return 0
+
+
+def _token(args: argparse.Namespace, settings: Settings) -> int:
+    from api.auth import issue_token
+    from services.demo import demo_owner_id
+
+    role = Role(args.role)
+    if role is Role.SERVICE_STAFF and not args.center:
+        print("evjourney: SERVICE_STAFF needs --center", file=sys.stderr)
+        return 2
+    default_subject = demo_owner_id(settings.evj_seed) if role is Role.OWNER else "local-user"
+    print(issue_token(settings, role, args.owner or default_subject, args.center, args.ttl))
+    return 0
+
+
+def _export_schema(args: argparse.Namespace, settings: Settings) -> int:
+    from resolvers.schema import schema
+
+    print(schema.as_str())
+    return 0

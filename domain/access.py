@@ -1,0 +1,44 @@
+"""Who may see and change what. The API authenticates; these rules decide per object."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from domain.errors import AccessDenied
+
+
+class Role(StrEnum):
+    OWNER = "OWNER"
+    SERVICE_STAFF = "SERVICE_STAFF"
+    OEM_ANALYST = "OEM_ANALYST"
+    ADMIN = "ADMIN"
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    role: Role
+    subject: str
+    center_id: str | None = None
+
+    @property
+    def owner_id(self) -> str | None:
+        return self.subject if self.role is Role.OWNER else None
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role is Role.ADMIN
+
+
+def can_read_owner(actor: Principal, owner_id: str) -> bool:
+    return actor.is_admin or actor.owner_id == owner_id
+
+
+def can_manage_owner_vehicles(actor: Principal, owner_id: str) -> bool:
+    """Registering or editing vehicles: an admin, or the owner for themself."""
+    return can_read_owner(actor, owner_id)
+
+
+def ensure(allowed: bool, what: str) -> None:
+    if not allowed:
+        raise AccessDenied(f"not allowed to {what}")

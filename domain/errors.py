@@ -1,0 +1,40 @@
+"""Expected failures. Each has a stable `code`; the API maps them to GraphQL errors."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    code = "BAD_USER_INPUT"
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class InvalidInput(DomainError):
+    code = "BAD_USER_INPUT"
+
+
+class InvalidVin(InvalidInput):
+    code = "INVALID_VIN"
+
+
+class InvalidEmail(InvalidInput):
+    code = "INVALID_EMAIL"
+
+
+class DuplicateVin(DomainError):
+    code = "DUPLICATE_VIN"
+
+
+class DuplicateEmail(DomainError):
+    code = "DUPLICATE_EMAIL"
+
+
+class NotFound(DomainError):
+    code = "NOT_FOUND"
+
+
+class AccessDenied(DomainError):
+    code = "FORBIDDEN"

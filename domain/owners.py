@@ -1,0 +1,49 @@
+"""Owners: the people who drive and look after the vehicles."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict
+
+from domain import validation
+from domain.ids import new_id
+
+MAX_NAME = 100
+
+
+class Owner(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    id: str
+    name: str
+    email: str
+    locale: str = "en"
+    timezone: str = "UTC"
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class OwnerRegistration:
+    name: str
+    email: str
+    locale: str = "en"
+    timezone: str = "UTC"
+
+
+def register(data: OwnerRegistration, now: datetime) -> Owner:
+    """A new owner from raw input; raises InvalidInput/InvalidEmail on the first bad field."""
+    return Owner(
+        id=new_id(now),
+        name=validation.bounded(data.name, "name", max_len=MAX_NAME),
+        email=validation.email_address(data.email),
+        locale=validation.locale_tag(data.locale),
+        timezone=validation.timezone_name(data.timezone),
+        created_at=now,
+        updated_at=now,
+    )
+
+
+def search_term(value: str | None) -> str | None:
+    return validation.optional_bounded(value, "search", max_len=MAX_NAME)

@@ -1,0 +1,1 @@
+"""GraphQL layer: strawberry types, queries, mutations, loaders. Thin: parse, call, map."""

@@ -1,0 +1,59 @@
+"""How failures reach clients: domain errors get their code, anything unexpected is masked."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+
+from graphql import GraphQLError
+from strawberry.extensions import SchemaExtension
+
+from domain.errors import DomainError
+
+log = logging.getLogger("evjourney.graphql")
+INTERNAL_MESSAGE = "Internal server error"
+
+
+class Unauthenticated(Exception):
+    code = "UNAUTHENTICATED"
+
+
+def is_expected(error: GraphQLError) -> bool:
+    original = error.original_error
+    return original is None or isinstance(original, DomainError | Unauthenticated | GraphQLError)
+
+
+def log_unexpected(errors: list[GraphQLError]) -> None:
+    for error in errors:
+        if not is_expected(error):
+            log.error("unexpected error at %s", error.path, exc_info=error.original_error)
+
+
+def client_error(error: GraphQLError) -> GraphQLError:
+    original = error.original_error
+    if isinstance(original, DomainError | Unauthenticated):
+        extensions = {"code": original.code}
+        if isinstance(original, DomainError) and original.field:
+            extensions["field"] = original.field
+        return _with(error, str(original), extensions)
+    if original is None and not error.extensions:
+        # Syntax, validation and limit errors: the message is safe and useful as it is.
+        return _with(error, error.message, {"code": "GRAPHQL_VALIDATION_FAILED"})
+    if is_expected(error):
+        return error
+    return _with(error, INTERNAL_MESSAGE, {"code": "INTERNAL_SERVER_ERROR"})
+
+
+def _with(error: GraphQLError, message: str, extensions: dict[str, str]) -> GraphQLError:
+    return GraphQLError(message, nodes=error.nodes, source=error.source,
+                        positions=error.positions, path=error.path, extensions=extensions)
+
+
+class ErrorPolicy(SchemaExtension):
+    """Gives every error a `code` and hides internals (stack traces, driver messages)."""
+
+    def on_operation(self) -> Iterator[None]:
+        yield
+        result = self.execution_context.result
+        if result is not None and getattr(result, "errors", None):
+            result.errors = [client_error(error) for error in result.errors]

@@ -1,0 +1,1 @@
+"""Use cases: one async function per operation. Load through the ports, apply rules, save, emit."""

@@ -1,0 +1,46 @@
+"""Owners in the `owners` collection."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from domain.errors import DuplicateEmail
+from domain.owners import Owner
+from domain.pagination import Page, PageRequest, page_from_rows
+from store.client import DUPLICATE_KEY_ERRORS, Database, Document
+from store.documents import from_document, to_document
+from store.paging import find_page
+from store.stats import CountedCollection
+
+
+class MongoOwnerRepository:
+    def __init__(self, db: Database) -> None:
+        self._owners = CountedCollection(db["owners"])
+
+    async def get_many(self, ids: Sequence[str]) -> list[Owner | None]:
+        docs = await self._owners.find({"_id": {"$in": list(ids)}}).to_list(None)
+        by_id = {doc["_id"]: from_document(Owner, doc) for doc in docs}
+        return [by_id.get(owner_id) for owner_id in ids]
+
+    async def add(self, owner: Owner) -> None:
+        try:
+            await self._owners.insert_one(to_document(owner))
+        except DUPLICATE_KEY_ERRORS:
+            raise DuplicateEmail("an owner with this email exists", field="email") from None
+
+    async def add_many(self, owners: Sequence[Owner]) -> None:
+        if owners:
+            await self._owners.insert_many([to_document(owner) for owner in owners])
+
+    async def page(self, request: PageRequest, search: str | None) -> Page[Owner]:
+        rows = await find_page(self._owners, _search_filter(search), request)
+        return page_from_rows([from_document(Owner, doc) for doc in rows], request.first)
+
+
+def _search_filter(search: str | None) -> Document:
+    if not search:
+        return {}
+    # Escaped so a search is always a literal substring, never a user-supplied pattern.
+    pattern = {"$regex": re.escape(search), "$options": "i"}
+    return {"$or": [{"name": pattern}, {"email": pattern}]}

@@ -1,0 +1,19 @@
+"""Builds the repositories for one database; the composition root calls this once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from store.client import Database
+from store.owners import MongoOwnerRepository
+from store.vehicles import MongoVehicleRepository
+
+
+@dataclass(frozen=True, slots=True)
+class MongoRepositories:
+    owners: MongoOwnerRepository
+    vehicles: MongoVehicleRepository
+
+
+def build_repositories(db: Database) -> MongoRepositories:
+    return MongoRepositories(owners=MongoOwnerRepository(db), vehicles=MongoVehicleRepository(db))
