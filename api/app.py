@@ -14,12 +14,15 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.http import GraphQLHTTPResponse, process_result
+from strawberry.types import ExecutionResult
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from api.auth import InvalidToken, TokenVerifier
 from api.settings import Settings
 from domain.events import DomainEvent
 from resolvers.context import Context
+from resolvers.errors import client_error
 from resolvers.schema import schema
 from services.demo import seed_demo_if_empty
 from services.deps import Deps
@@ -51,6 +54,14 @@ class GraphQLApp(GraphQL[Context, None]):
             return Context(deps=deps, principal=None, auth_error=str(error), request=request,
                            response=response)
         return Context(deps=deps, principal=principal, request=request, response=response)
+
+    async def process_result(self, request: Request, result: ExecutionResult
+                             ) -> GraphQLHTTPResponse:
+        # Errors raised before execution (e.g. the token limit while parsing) skip the
+        # schema extensions; give them the same codes and masking here.
+        if result.errors:
+            result.errors = [client_error(error) for error in result.errors]
+        return process_result(result)
 
 
 async def healthz(_: Request) -> Response:

@@ -1,19 +1,26 @@
 """Identifiers: 24 hex characters, millisecond time first, so `_id` order is creation order.
 
 That lets every list page on the `_id` index alone (keyset pagination) without a second key.
+Like a MongoDB ObjectId, the tail is a per-process random part and a counter, so ids made in
+the same millisecond by one process still sort in the order they were made.
 """
 
 from __future__ import annotations
 
+import itertools
 import random
 import secrets
 from datetime import datetime
 
+_PROCESS = secrets.randbits(16)
+_COUNTER = itertools.count(secrets.randbits(24))
+
 
 def new_id(at: datetime, rng: random.Random | None = None) -> str:
     millis = int(at.timestamp() * 1000)
-    tail = f"{rng.getrandbits(48):012x}" if rng else secrets.token_hex(6)
-    return f"{millis:012x}{tail}"
+    if rng is not None:
+        return f"{millis:012x}{rng.getrandbits(48):012x}"
+    return f"{millis:012x}{_PROCESS:04x}{next(_COUNTER) % 2**32:08x}"
 
 
 def looks_like_id(value: str) -> bool:
