@@ -67,7 +67,7 @@ def issue_token(settings: Settings, role: Role, subject: str, center_id: str | N
                 ttl_minutes: int = 60) -> str:
     secret = settings.signing_secret()
     if secret is None:
-        raise InvalidToken("tokens are verified with JWKS here: issue them at the identity provider")
+        raise InvalidToken("tokens are verified with JWKS here: the identity provider issues them")
     now = datetime.now(UTC)
     claims: dict[str, Any] = {"sub": subject, "role": role.value, "iat": now,
                               "exp": now + timedelta(minutes=ttl_minutes)}

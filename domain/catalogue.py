@@ -6,6 +6,8 @@ usable capacity, WLTP-like consumption, on-board AC charger, DC peak and a DC cu
 
 from __future__ import annotations
 
+import itertools
+
 from pydantic import BaseModel, ConfigDict
 
 
@@ -35,7 +37,7 @@ class VehicleModel(BaseModel):
         points = self.dc_charging_curve
         if soc_percent <= points[0].soc_percent:
             return points[0].power_kw
-        for low, high in zip(points, points[1:], strict=False):
+        for low, high in itertools.pairwise(points):
             if soc_percent <= high.soc_percent:
                 span = (soc_percent - low.soc_percent) / (high.soc_percent - low.soc_percent)
                 return low.power_kw + span * (high.power_kw - low.power_kw)

@@ -1,4 +1,4 @@
-"""The ports: what the use cases need from storage and the outside world. `store/` implements them."""
+"""The ports: what use cases need from storage and the outside world; `store/` implements them."""
 
 from __future__ import annotations
 

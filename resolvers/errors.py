@@ -55,5 +55,6 @@ class ErrorPolicy(SchemaExtension):
     def on_operation(self) -> Iterator[None]:
         yield
         result = self.execution_context.result
-        if result is not None and getattr(result, "errors", None):
-            result.errors = [client_error(error) for error in result.errors]
+        errors: list[GraphQLError] | None = getattr(result, "errors", None)
+        if result is not None and errors:
+            result.errors = [client_error(error) for error in errors]

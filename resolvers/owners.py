@@ -47,8 +47,9 @@ class Owner(relay.Node):
         return connection(page, Vehicle.from_domain, key=lambda vehicle: vehicle.id)
 
     @classmethod
-    async def resolve_nodes(cls, *, info: Info[Context, None], node_ids: Iterable[str],
-                            required: bool = False) -> list[Self | None]:
+    async def resolve_nodes(  # type: ignore[override]  # async form of the overloads
+        cls, *, info: Info[Context, None], node_ids: Iterable[str], required: bool = False
+    ) -> list[Self | None]:
         actor = info.context.actor
         found = await info.context.loaders.owner.load_many(list(node_ids))
         for owner in found:

@@ -21,7 +21,7 @@ def local_id(global_id: str, type_name: str, field: str = "id") -> str:
     return parsed.node_id
 
 
-def connection[D, N](page: Page[D], to_node: Callable[[D], N],
+def connection[D, N: relay.Node](page: Page[D], to_node: Callable[[D], N],
                      key: Callable[[D], str]) -> relay.Connection[N]:
     edges = [relay.Edge(cursor=encode_cursor(key(item)), node=to_node(item))
              for item in page.items]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import strawberry
-from graphql import GraphQLError
+from graphql import ASTValidationRule, GraphQLError
 from strawberry import relay
 from strawberry.extensions import (
     AddValidationRules,
@@ -28,7 +28,8 @@ MAX_DEPTH = 10
 MAX_ALIASES = 15
 MAX_TOKENS = 2000
 # Built once: rules made per request would defeat the validation cache (see shared/STYLE.md).
-VALIDATION_RULES = [max_depth_rule(MAX_DEPTH, None), max_aliases_rule(MAX_ALIASES)]
+VALIDATION_RULES: list[type[ASTValidationRule]] = [
+    max_depth_rule(MAX_DEPTH, None), max_aliases_rule(MAX_ALIASES)]
 
 
 @strawberry.type

@@ -49,8 +49,9 @@ class Vehicle(relay.Node):
         return Owner.from_domain(owner)
 
     @classmethod
-    async def resolve_nodes(cls, *, info: Info[Context, None], node_ids: Iterable[str],
-                            required: bool = False) -> list[Self | None]:
+    async def resolve_nodes(  # type: ignore[override]  # async form of the overloads
+        cls, *, info: Info[Context, None], node_ids: Iterable[str], required: bool = False
+    ) -> list[Self | None]:
         actor = info.context.actor
         found = await info.context.loaders.vehicle.load_many(list(node_ids))
         for vehicle in found:

@@ -78,7 +78,7 @@ async def seed_demo(
 ) -> int:
     """Writes `count` demo owners with their vehicles in batches; returns vehicles written."""
     written = 0
-    for chunk in itertools.batched(generate(count, seed), batch):
+    for chunk in itertools.batched(generate(count, seed), batch, strict=False):
         await deps.owners.add_many([item.owner for item in chunk])
         vehicles = [vehicle for item in chunk for vehicle in item.vehicles]
         await deps.vehicles.add_many(vehicles)

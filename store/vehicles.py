@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+
 from pymongo import ReturnDocument
 
 from domain.errors import DuplicateVin

@@ -47,7 +47,7 @@ async def test_bad_tokens_are_unauthenticated(gql: GraphQLClient, authorization:
 
 async def test_unsigned_token_is_refused(gql: GraphQLClient) -> None:
     claims = {"sub": "x", "role": "ADMIN", "exp": datetime.now(UTC) + timedelta(minutes=5)}
-    unsigned = jwt.encode(claims, key=None, algorithm="none")
+    unsigned = jwt.encode(claims, key="", algorithm="none")
     body = await gql.post(OWNERS, authorization=f"Bearer {unsigned}")
     assert error_codes(body) == ["UNAUTHENTICATED"]
 
