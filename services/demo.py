@@ -88,7 +88,11 @@ async def seed_demo(
     return written
 
 
+async def store_is_empty(deps: Deps) -> bool:
+    probe = await deps.owners.page(PageRequest(first=0), None)
+    return not probe.has_next
+
+
 async def seed_demo_if_empty(deps: Deps, count: int, seed: int) -> int:
     """Seeds only a store without owners; returns vehicles written (0 if it had data)."""
-    probe = await deps.owners.page(PageRequest(first=0), None)
-    return 0 if probe.has_next else await seed_demo(deps, count, seed)
+    return await seed_demo(deps, count, seed) if await store_is_empty(deps) else 0

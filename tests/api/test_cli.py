@@ -53,3 +53,13 @@ def test_real_mongodb_without_a_secret_refuses_to_start(
 def test_seed_refuses_a_store_that_would_vanish(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["seed", "--owners", "5"]) == 2
     assert "EVJ_DATA_PATH" in capsys.readouterr().err
+
+
+def test_seed_writes_demo_data_once_into_a_file_store(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("EVJ_DATA_PATH", str(tmp_path / "demo.sqlite"))
+    assert main(["seed", "--owners", "3", "--seed", "5"]) == 0
+    assert "seeded 3 owners" in capsys.readouterr().out
+    assert main(["seed", "--owners", "3", "--seed", "5"]) == 0
+    assert "already has owners" in capsys.readouterr().out

@@ -54,6 +54,17 @@ async def test_owner_registers_a_vehicle_for_themself(gql: GraphQLClient, deps: 
     assert await _vins(gql, owner.id) == ["WVWZZZ1JZXW000001"]
 
 
+@pytest.mark.parametrize("role", [Role.SERVICE_STAFF, Role.OEM_ANALYST])
+async def test_staff_and_analysts_cannot_register_vehicles(
+    gql: GraphQLClient, deps: Deps, role: Role
+) -> None:
+    owner = await add_owner(deps)
+    body = await gql.post(REGISTER, {"input": _input(owner.id)},
+                          gql.bearer(role, "someone", center_id="c1"))
+    assert error_codes(body) == ["FORBIDDEN"]
+    assert await _vins(gql, owner.id) == []
+
+
 async def test_owner_cannot_register_for_someone_else(gql: GraphQLClient, deps: Deps) -> None:
     me, other = await add_owner(deps), await add_owner(deps)
     body = await gql.post(REGISTER, {"input": _input(other.id)}, gql.bearer(Role.OWNER, me.id))
