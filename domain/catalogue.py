@@ -59,7 +59,7 @@ _CURVE_800V = _curve((0, 200), (10, 240), (50, 235), (65, 190), (80, 120), (90, 
 CATALOGUE: tuple[VehicleModel, ...] = (
     VehicleModel(id="volta-city", name="Volta City", manufacturer="Volta",
                  battery_capacity_kwh=42.0, efficiency_wh_per_km=145, max_ac_power_kw=11,
-                 max_dc_power_kw=50, nominal_voltage=400, mass_kg=1650, drag_area_m2=0.62,
+                 max_dc_power_kw=50, nominal_voltage=400, mass_kg=1700, drag_area_m2=0.62,
                  rolling_resistance=0.009, dc_charging_curve=_CURVE_400V_CITY),
     VehicleModel(id="volta-one", name="Volta One", manufacturer="Volta",
                  battery_capacity_kwh=58.0, efficiency_wh_per_km=160, max_ac_power_kw=11,

@@ -10,14 +10,16 @@ from __future__ import annotations
 import itertools
 import random
 import secrets
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 _PROCESS = secrets.randbits(16)
 _COUNTER = itertools.count(secrets.randbits(24))
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MILLISECOND = timedelta(milliseconds=1)
 
 
 def new_id(at: datetime, rng: random.Random | None = None) -> str:
-    millis = int(at.timestamp() * 1000)
+    millis = (at - _EPOCH) // _MILLISECOND  # integer arithmetic: floats lose milliseconds
     if rng is not None:
         return f"{millis:012x}{rng.getrandbits(48):012x}"
     return f"{millis:012x}{_PROCESS:04x}{next(_COUNTER) % 2**32:08x}"

@@ -39,7 +39,7 @@ def email_address(value: str, field: str = "email") -> str:
 
 
 def locale_tag(value: str, field: str = "locale") -> str:
-    if not _LOCALE.match(value):
+    if not _LOCALE.fullmatch(value):
         raise InvalidInput(f"{field} must look like 'en' or 'de-DE'", field=field)
     return value
 
@@ -49,7 +49,7 @@ def timezone_name(value: str, field: str = "timezone") -> str:
         raise InvalidInput(f"{field} is not an IANA timezone", field=field)
     try:
         ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # a region folder is a directory
         raise InvalidInput(f"{field} is not an IANA timezone", field=field) from None
     return value
 

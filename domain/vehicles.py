@@ -52,11 +52,12 @@ class VehicleChanges:
 
 
 def normalize_vin(value: str) -> str:
-    vin = value.strip().upper()
-    if not _VIN.match(vin):
+    vin = value.strip()
+    # ASCII first: upper() maps some other letters (long s, ligatures) into the alphabet.
+    if not vin.isascii() or not _VIN.fullmatch(vin.upper()):
         raise InvalidVin("VIN must be 17 characters: digits and letters except I, O and Q",
                          field="vin")
-    return vin
+    return vin.upper()
 
 
 def model_id(value: str) -> str:

@@ -57,7 +57,7 @@ def _demo_owner(rng: random.Random, index: int) -> DemoOwner:
 
 
 def _demo_vehicle(rng: random.Random, owner: Owner, joined: datetime) -> Vehicle:
-    delivered = joined + timedelta(days=rng.randint(0, 60))
+    delivered = min(joined + timedelta(days=rng.randint(0, 60)), EPOCH)
     days_owned = max((EPOCH - delivered).days, 0)
     return Vehicle(
         id=new_id(delivered, rng), vin="".join(rng.choices(_VIN_CHARS, k=17)),
