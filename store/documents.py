@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import cache
 from typing import Any
 
@@ -38,3 +39,8 @@ def from_document[M: BaseModel](model: type[M], doc: Document) -> M:
 
 def to_fields(fields: dict[str, object]) -> Document:
     return {_camel(key): value for key, value in fields.items()}
+
+
+def ids_filter(ids: Sequence[str]) -> Document:
+    """`_id` equality for one id: mongoeco's memory engine scans the collection for `$in`."""
+    return {"_id": ids[0]} if len(ids) == 1 else {"_id": {"$in": list(ids)}}

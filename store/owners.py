@@ -9,7 +9,7 @@ from domain.errors import DuplicateEmail
 from domain.owners import Owner
 from domain.pagination import Page, PageRequest, page_from_rows
 from store.client import DUPLICATE_KEY_ERRORS, Database, Document
-from store.documents import from_document, to_document
+from store.documents import from_document, ids_filter, to_document
 from store.paging import find_page
 from store.stats import CountedCollection
 
@@ -19,7 +19,7 @@ class MongoOwnerRepository:
         self._owners = CountedCollection(db["owners"])
 
     async def get_many(self, ids: Sequence[str]) -> list[Owner | None]:
-        docs = await self._owners.find({"_id": {"$in": list(ids)}}).to_list(None)
+        docs = await self._owners.find(ids_filter(ids)).to_list(None)
         by_id = {doc["_id"]: from_document(Owner, doc) for doc in docs}
         return [by_id.get(owner_id) for owner_id in ids]
 

@@ -10,7 +10,7 @@ from domain.errors import DuplicateVin
 from domain.pagination import Page, PageRequest, page_from_rows
 from domain.vehicles import Vehicle
 from store.client import DUPLICATE_KEY_ERRORS, Database
-from store.documents import from_document, to_document, to_fields
+from store.documents import from_document, ids_filter, to_document, to_fields
 from store.paging import find_page, grouped_pages_pipeline
 from store.stats import CountedCollection
 
@@ -20,7 +20,7 @@ class MongoVehicleRepository:
         self._vehicles = CountedCollection(db["vehicles"])
 
     async def get_many(self, ids: Sequence[str]) -> list[Vehicle | None]:
-        docs = await self._vehicles.find({"_id": {"$in": list(ids)}}).to_list(None)
+        docs = await self._vehicles.find(ids_filter(ids)).to_list(None)
         by_id = {doc["_id"]: from_document(Vehicle, doc) for doc in docs}
         return [by_id.get(vehicle_id) for vehicle_id in ids]
 
