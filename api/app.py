@@ -20,6 +20,7 @@ from strawberry.types import ExecutionResult
 
 from api.auth import InvalidToken, TokenVerifier
 from api.settings import Settings
+from domain.battery import ChargingEfficiency
 from domain.events import DomainEvent
 from resolvers.context import Context
 from resolvers.errors import client_error
@@ -86,10 +87,12 @@ async def seed_embedded(settings: Settings, deps: Deps) -> None:
             log.info("seeded %d demo owners with %d vehicles", settings.evj_seed_owners, vehicles)
 
 
-def build_deps(db: Database) -> Deps:
+def build_deps(db: Database, settings: Settings) -> Deps:
     repositories = build_repositories(db)
+    efficiency = ChargingEfficiency(ac=settings.evj_ac_efficiency, dc=settings.evj_dc_efficiency)
     return Deps(owners=repositories.owners, vehicles=repositories.vehicles,
-                events=LoggingEventSink())
+                charging=repositories.charging, battery=repositories.battery,
+                events=LoggingEventSink(), efficiency=efficiency)
 
 
 def create_app(settings: Settings | None = None) -> Starlette:
@@ -102,7 +105,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
                                  settings.evj_data_path) as db:
             await ensure_indexes(db)
             app.state.db = db
-            app.state.deps = build_deps(db)
+            app.state.deps = build_deps(db, settings)
             await seed_embedded(settings, app.state.deps)
             yield
 

@@ -15,7 +15,7 @@ async def seed_store(settings: Settings, owners: int, seed: int) -> None:
     async with open_database(settings.mongodb_uri, settings.mongodb_db,
                              settings.evj_data_path) as db:
         await ensure_indexes(db)
-        deps = build_deps(db)
+        deps = build_deps(db, settings)
         if not await store_is_empty(deps):
             print(f"database {settings.mongodb_db!r} already has owners: seed an empty one")
             return

@@ -30,6 +30,10 @@ class Settings(BaseSettings):
     evj_seed_owners: int = Field(200, ge=0, description="Embedded: demo owners seeded if empty.")
     evj_seed: int = Field(7, description="Seed of the demo data.")
     evj_graphiql: bool = Field(True, description="Serve GraphiQL at GET /graphql.")
+    evj_ac_efficiency: float = Field(0.90, gt=0.5, le=1.0,
+                                     description="Meter-to-battery efficiency on AC.")
+    evj_dc_efficiency: float = Field(0.95, gt=0.5, le=1.0,
+                                     description="Meter-to-battery efficiency on DC.")
     evj_log_level: str = Field("INFO", description="Log level.")
 
     @property

@@ -38,3 +38,9 @@ class NotFound(DomainError):
 
 class AccessDenied(DomainError):
     code = "FORBIDDEN"
+
+
+class ImpossibleSession(InvalidInput):
+    """A charging session that cannot have happened (time, state of charge or energy)."""
+
+    code = "IMPOSSIBLE_SESSION"

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict
 
 from domain import validation
 from domain.ids import new_id
+from domain.tariffs import HomeTariff
 
 MAX_NAME = 100
 
@@ -20,6 +21,7 @@ class Owner(BaseModel):
     email: str
     locale: str = "en"
     timezone: str = "UTC"
+    home_tariff: HomeTariff | None = None
     created_at: datetime
     updated_at: datetime
 

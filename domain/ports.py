@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Protocol
 
+from domain.battery import BatteryState, SessionContribution
+from domain.charging import ChargingSession
+from domain.charging_stats import SessionFilter, StatsRow, StatsWindow
 from domain.events import DomainEvent
 from domain.owners import Owner
 from domain.pagination import Page, PageRequest
+from domain.tariffs import HomeTariff
 from domain.vehicles import Vehicle
 
 
@@ -16,17 +21,39 @@ class OwnerRepository(Protocol):
     async def add(self, owner: Owner) -> None: ...
     async def add_many(self, owners: Sequence[Owner]) -> None: ...
     async def page(self, request: PageRequest, search: str | None) -> Page[Owner]: ...
+    async def set_home_tariff(self, owner_id: str, tariff: HomeTariff | None,
+                              at: datetime) -> Owner | None: ...
 
 
 class VehicleRepository(Protocol):
     async def get_many(self, ids: Sequence[str]) -> list[Vehicle | None]: ...
     async def get_by_vin(self, vin: str) -> Vehicle | None: ...
+    async def get_many_by_vin(self, vins: Sequence[str]) -> list[Vehicle | None]: ...
     async def add(self, vehicle: Vehicle) -> None: ...
     async def add_many(self, vehicles: Sequence[Vehicle]) -> None: ...
     async def update(self, vehicle_id: str, fields: dict[str, object]) -> Vehicle | None: ...
     async def pages_by_owner(
         self, owner_ids: Sequence[str], request: PageRequest
     ) -> list[Page[Vehicle]]: ...
+
+
+class ChargingRepository(Protocol):
+    async def get_many(self, ids: Sequence[str]) -> list[ChargingSession | None]: ...
+    async def add_many(
+        self, sessions: Sequence[ChargingSession]
+    ) -> list[tuple[ChargingSession, bool]]: ...
+    async def pages(self, vehicle_ids: Sequence[str], request: PageRequest,
+                    where: SessionFilter) -> list[Page[ChargingSession]]: ...
+    async def stats_rows(self, vehicle_ids: Sequence[str], window: StatsWindow,
+                         timezone: str) -> dict[str, list[StatsRow]]: ...
+
+
+class BatteryRepository(Protocol):
+    async def get_many(self, vehicle_ids: Sequence[str]) -> list[BatteryState | None]: ...
+    async def apply(self, vehicle_id: str,
+                    contributions: Sequence[SessionContribution]) -> BatteryState:
+        """Adds the contributions atomically; returns the state as it was before them."""
+        ...
 
 
 class EventSink(Protocol):

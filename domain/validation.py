@@ -12,6 +12,7 @@ from domain.errors import InvalidEmail, InvalidInput
 
 MAX_EMAIL = 254
 _LOCALE = re.compile(r"^[a-z]{2,3}(-[A-Z]{2})?$")
+_CURRENCY = re.compile(r"[A-Z]{3}")
 
 
 def bounded(value: str, field: str, *, max_len: int, min_len: int = 1) -> str:
@@ -63,3 +64,10 @@ def non_negative(value: float, field: str, *, maximum: float) -> float:
 def utc(value: datetime) -> datetime:
     """Times without an offset are taken as UTC; all stored times are UTC."""
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def currency_code(value: str, field: str = "currency") -> str:
+    code = value.strip().upper()
+    if not _CURRENCY.fullmatch(code):
+        raise InvalidInput(f"{field} must be an ISO 4217 code such as EUR", field=field)
+    return code

@@ -3,20 +3,40 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from strawberry.dataloader import DataLoader
 
 from domain.access import Principal
+from domain.battery import BatteryState
+from domain.charging import ChargingSession
+from domain.charging_stats import SessionFilter, StatsRow, StatsWindow
 from domain.owners import Owner
 from domain.pagination import Page, PageRequest
 from domain.vehicles import Vehicle
 from resolvers.errors import Unauthenticated
 from services.deps import Deps
 
-type OwnerPageKey = tuple[str, PageRequest]
+type Fetch[E, V] = Callable[[list[str], E], Awaitable[Sequence[V]]]
+
+
+def keyed_loader[E: Hashable, V](fetch: Fetch[E, V]) -> DataLoader[tuple[str, E], V]:
+    """A loader for keys (parent id, arguments): one fetch per distinct arguments in a batch."""
+
+    async def load(keys: Sequence[tuple[str, E]]) -> list[V]:
+        ids_by_extra: dict[E, list[str]] = defaultdict(list)
+        for parent_id, extra in keys:
+            ids_by_extra[extra].append(parent_id)
+        found: dict[tuple[str, E], V] = {}
+        for extra, ids in ids_by_extra.items():
+            values = await fetch(ids, extra)
+            found.update({(parent_id, extra): value
+                          for parent_id, value in zip(ids, values, strict=True)})
+        return [found[key] for key in keys]
+
+    return DataLoader(load)
 
 
 @dataclass
@@ -26,24 +46,32 @@ class Loaders:
     deps: Deps
     owner: DataLoader[str, Owner | None] = field(init=False)
     vehicle: DataLoader[str, Vehicle | None] = field(init=False)
-    vehicles_by_owner: DataLoader[OwnerPageKey, Page[Vehicle]] = field(init=False)
+    battery: DataLoader[str, BatteryState | None] = field(init=False)
+    charging_session: DataLoader[str, ChargingSession | None] = field(init=False)
+    vehicles_by_owner: DataLoader[tuple[str, PageRequest], Page[Vehicle]] = field(init=False)
+    charging_sessions: DataLoader[tuple[str, tuple[PageRequest, SessionFilter]],
+                                  Page[ChargingSession]] = field(init=False)
+    charging_stats: DataLoader[tuple[str, tuple[StatsWindow, str]],
+                               list[StatsRow]] = field(init=False)
 
     def __post_init__(self) -> None:
-        self.owner = DataLoader(self.deps.owners.get_many)
-        self.vehicle = DataLoader(self.deps.vehicles.get_many)
-        self.vehicles_by_owner = DataLoader(self._vehicle_pages)
+        deps = self.deps
+        self.owner = DataLoader(deps.owners.get_many)
+        self.vehicle = DataLoader(deps.vehicles.get_many)
+        self.battery = DataLoader(deps.battery.get_many)
+        self.charging_session = DataLoader(deps.charging.get_many)
+        self.vehicles_by_owner = keyed_loader(deps.vehicles.pages_by_owner)
+        self.charging_sessions = keyed_loader(self._session_pages)
+        self.charging_stats = keyed_loader(self._stats_rows)
 
-    async def _vehicle_pages(self, keys: Sequence[OwnerPageKey]) -> list[Page[Vehicle]]:
-        """One query per distinct page request (usually one), however many owners."""
-        owners_by_request: dict[PageRequest, list[str]] = defaultdict(list)
-        for owner_id, request in keys:
-            owners_by_request[request].append(owner_id)
-        pages: dict[OwnerPageKey, Page[Vehicle]] = {}
-        for request, owner_ids in owners_by_request.items():
-            found = await self.deps.vehicles.pages_by_owner(owner_ids, request)
-            pages.update({(owner_id, request): page for owner_id, page in zip(owner_ids, found,
-                                                                              strict=True)})
-        return [pages[key] for key in keys]
+    async def _session_pages(self, ids: list[str], extra: tuple[PageRequest, SessionFilter]
+                             ) -> list[Page[ChargingSession]]:
+        return await self.deps.charging.pages(ids, *extra)
+
+    async def _stats_rows(self, ids: list[str], extra: tuple[StatsWindow, str]
+                          ) -> list[list[StatsRow]]:
+        rows = await self.deps.charging.stats_rows(ids, *extra)
+        return [rows[vehicle_id] for vehicle_id in ids]
 
     def prime_owners(self, owners: Sequence[Owner]) -> None:
         for owner in owners:

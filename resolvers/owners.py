@@ -13,6 +13,7 @@ from domain.access import can_read_owner, ensure
 from domain.pagination import page_request
 from resolvers.context import Context
 from resolvers.relay import connection
+from resolvers.tariffs import HomeTariff
 from resolvers.user_errors import UserError, attempt
 from services import owners as owner_service
 
@@ -31,11 +32,14 @@ class Owner(relay.Node):
     email: str = strawberry.field(description="Email address, lower case.")
     locale: str = strawberry.field(description="Preferred language, e.g. de-DE.")
     timezone: str = strawberry.field(description="IANA timezone, e.g. Europe/Berlin.")
+    home_tariff: HomeTariff | None = strawberry.field(
+        description="Prices home sessions reported without a cost.")
 
     @classmethod
     def from_domain(cls, owner: owners.Owner) -> Self:
+        tariff = HomeTariff.from_domain(owner.home_tariff) if owner.home_tariff else None
         return cls(id=owner.id, name=owner.name, email=owner.email, locale=owner.locale,
-                   timezone=owner.timezone)
+                   timezone=owner.timezone, home_tariff=tariff)
 
     @strawberry.field(description="The owner's vehicles, in registration order.")
     async def vehicles(self, info: Info[Context, None], first: int | None = None,

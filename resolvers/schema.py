@@ -19,8 +19,10 @@ from strawberry.extensions.query_depth_limiter import create_validator as max_de
 from strawberry.types import ExecutionContext
 
 from resolvers.catalogue import CatalogueQuery
+from resolvers.charging import ChargingMutation
 from resolvers.errors import ErrorPolicy, log_unexpected
 from resolvers.owners import OwnerMutation, OwnerQuery
+from resolvers.tariffs import TariffMutation
 from resolvers.user_errors import USER_ERROR_TYPES
 from resolvers.vehicles import VehicleMutation, VehicleQuery
 
@@ -38,7 +40,7 @@ class Query(OwnerQuery, VehicleQuery, CatalogueQuery):
 
 
 @strawberry.type
-class Mutation(OwnerMutation, VehicleMutation):
+class Mutation(OwnerMutation, VehicleMutation, ChargingMutation, TariffMutation):
     pass
 
 

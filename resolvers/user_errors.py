@@ -46,12 +46,25 @@ class NotFound(UserError):
     pass
 
 
+@strawberry.type(description="The session cannot have happened: times, state of charge or "
+                              "energy are impossible for this vehicle.")
+class ImpossibleSession(UserError):
+    pass
+
+
+@strawberry.type(description="The signed-in user may not do this (in batch results).")
+class Forbidden(UserError):
+    pass
+
+
 USER_ERROR_TYPES: tuple[type[UserError], ...] = (
-    InvalidInput, InvalidVin, InvalidEmail, DuplicateVin, DuplicateEmail, NotFound)
+    InvalidInput, InvalidVin, InvalidEmail, DuplicateVin, DuplicateEmail, NotFound,
+    ImpossibleSession, Forbidden)
 
 # Most specific first: InvalidVin is an InvalidInput too.
 _BY_DOMAIN: tuple[tuple[type[errors.DomainError], type[UserError]], ...] = (
     (errors.InvalidVin, InvalidVin), (errors.InvalidEmail, InvalidEmail),
+    (errors.ImpossibleSession, ImpossibleSession), (errors.AccessDenied, Forbidden),
     (errors.InvalidInput, InvalidInput), (errors.DuplicateVin, DuplicateVin),
     (errors.DuplicateEmail, DuplicateEmail), (errors.NotFound, NotFound),
 )

@@ -12,7 +12,14 @@ from strawberry.types import Info
 from domain import vehicles
 from domain.access import can_read_owner, ensure
 from domain.errors import InvalidInput
+from resolvers.battery import BatteryHealth, battery_health_of
 from resolvers.catalogue import MODELS, VehicleModel
+from resolvers.charging import (
+    ChargingSession,
+    ChargingStats,
+    charging_sessions,
+    charging_stats_of,
+)
 from resolvers.context import Context
 from resolvers.owners import Owner
 from resolvers.relay import local_id
@@ -33,6 +40,13 @@ class Vehicle(relay.Node):
     odometer_km: float = strawberry.field(description="Last reported odometer reading, km.")
     software_version: str | None = strawberry.field(description="Installed software version.")
     owner_id: strawberry.Private[str]
+    charging_sessions: relay.Connection[ChargingSession] = strawberry.field(
+        resolver=charging_sessions, description="Charging sessions, newest first.")
+    charging_stats: ChargingStats = strawberry.field(
+        resolver=charging_stats_of, description="Charging summary for sessions started in "
+                                                "[from, to); months in the owner's timezone.")
+    battery_health: BatteryHealth = strawberry.field(
+        resolver=battery_health_of, description="Battery state of health from the sessions.")
 
     @classmethod
     def from_domain(cls, vehicle: vehicles.Vehicle) -> Self:

@@ -1,4 +1,4 @@
-"""What every use case receives: the ports it may use and a clock."""
+"""What every use case receives: the ports it may use, the settings of the rules, and a clock."""
 
 from __future__ import annotations
 
@@ -6,7 +6,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from domain.ports import EventSink, OwnerRepository, VehicleRepository
+from domain.battery import ChargingEfficiency, HealthPolicy
+from domain.ports import (
+    BatteryRepository,
+    ChargingRepository,
+    EventSink,
+    OwnerRepository,
+    VehicleRepository,
+)
 
 
 def utc_now() -> datetime:
@@ -17,5 +24,9 @@ def utc_now() -> datetime:
 class Deps:
     owners: OwnerRepository
     vehicles: VehicleRepository
+    charging: ChargingRepository
+    battery: BatteryRepository
     events: EventSink
+    efficiency: ChargingEfficiency = field(default_factory=ChargingEfficiency)
+    health_policy: HealthPolicy = field(default_factory=HealthPolicy)
     clock: Callable[[], datetime] = field(default=utc_now)

@@ -18,6 +18,10 @@ DUPLICATE_KEY_ERRORS: tuple[type[Exception], ...] = (
     pymongo.errors.DuplicateKeyError,
     mongoeco.errors.DuplicateKeyError,
 )
+BULK_WRITE_ERRORS: tuple[type[Exception], ...] = (
+    pymongo.errors.BulkWriteError,
+    mongoeco.errors.BulkWriteError,
+)
 # What a lost or slow database raises, through either client.
 DATABASE_ERRORS: tuple[type[Exception], ...] = (
     pymongo.errors.PyMongoError,

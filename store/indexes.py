@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pymongo import ASCENDING, IndexModel
+from pymongo import ASCENDING, DESCENDING, IndexModel
 
 from store.client import Database
 
@@ -14,6 +14,14 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("vin", ASCENDING)], unique=True, name="vin_unique"),
         # Owner.vehicles pages by _id within one owner.
         IndexModel([("ownerId", ASCENDING), ("_id", ASCENDING)], name="owner_id"),
+    ],
+    "chargingSessions": [
+        # Idempotency: one session per externalId and vehicle, however often it is reported.
+        IndexModel([("vehicleId", ASCENDING), ("externalId", ASCENDING)], unique=True,
+                   name="vehicle_external_id_unique"),
+        # Newest-first pages (ids are start-time ordered) and the stats' startedAt range.
+        IndexModel([("vehicleId", ASCENDING), ("_id", DESCENDING)], name="vehicle_id"),
+        IndexModel([("vehicleId", ASCENDING), ("startedAt", ASCENDING)], name="vehicle_started"),
     ],
 }
 

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from datetime import datetime
+
+from pymongo import ReturnDocument
 
 from domain.errors import DuplicateEmail
 from domain.owners import Owner
 from domain.pagination import Page, PageRequest, page_from_rows
+from domain.tariffs import HomeTariff
 from store.client import DUPLICATE_KEY_ERRORS, Database, Document
-from store.documents import from_document, ids_filter, to_document
+from store.documents import find_by_ids, from_document, to_document, to_fields
 from store.paging import find_page
 from store.stats import CountedCollection
 
@@ -19,9 +23,7 @@ class MongoOwnerRepository:
         self._owners = CountedCollection(db["owners"])
 
     async def get_many(self, ids: Sequence[str]) -> list[Owner | None]:
-        docs = await self._owners.find(ids_filter(ids)).to_list(None)
-        by_id = {doc["_id"]: from_document(Owner, doc) for doc in docs}
-        return [by_id.get(owner_id) for owner_id in ids]
+        return await find_by_ids(self._owners, Owner, ids)
 
     async def add(self, owner: Owner) -> None:
         try:
@@ -32,6 +34,14 @@ class MongoOwnerRepository:
     async def add_many(self, owners: Sequence[Owner]) -> None:
         if owners:
             await self._owners.insert_many([to_document(owner) for owner in owners])
+
+    async def set_home_tariff(self, owner_id: str, tariff: HomeTariff | None,
+                              at: datetime) -> Owner | None:
+        value = to_fields({"home_tariff": tariff.model_dump() if tariff else None})
+        doc = await self._owners.find_one_and_update(
+            {"_id": owner_id}, {"$set": {**value, "updatedAt": at}},
+            return_document=ReturnDocument.AFTER)
+        return from_document(Owner, doc) if doc else None
 
     async def page(self, request: PageRequest, search: str | None) -> Page[Owner]:
         rows = await find_page(self._owners, _search_filter(search), request)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from store.battery import MongoBatteryRepository
+from store.charging import MongoChargingRepository
 from store.client import Database
 from store.owners import MongoOwnerRepository
 from store.vehicles import MongoVehicleRepository
@@ -13,7 +15,11 @@ from store.vehicles import MongoVehicleRepository
 class MongoRepositories:
     owners: MongoOwnerRepository
     vehicles: MongoVehicleRepository
+    charging: MongoChargingRepository
+    battery: MongoBatteryRepository
 
 
 def build_repositories(db: Database) -> MongoRepositories:
-    return MongoRepositories(owners=MongoOwnerRepository(db), vehicles=MongoVehicleRepository(db))
+    return MongoRepositories(owners=MongoOwnerRepository(db), vehicles=MongoVehicleRepository(db),
+                             charging=MongoChargingRepository(db),
+                             battery=MongoBatteryRepository(db))

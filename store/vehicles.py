@@ -10,7 +10,7 @@ from domain.errors import DuplicateVin
 from domain.pagination import Page, PageRequest, page_from_rows
 from domain.vehicles import Vehicle
 from store.client import DUPLICATE_KEY_ERRORS, Database
-from store.documents import from_document, ids_filter, to_document, to_fields
+from store.documents import find_by_ids, from_document, to_document, to_fields
 from store.paging import find_page, grouped_pages_pipeline
 from store.stats import CountedCollection
 
@@ -20,13 +20,16 @@ class MongoVehicleRepository:
         self._vehicles = CountedCollection(db["vehicles"])
 
     async def get_many(self, ids: Sequence[str]) -> list[Vehicle | None]:
-        docs = await self._vehicles.find(ids_filter(ids)).to_list(None)
-        by_id = {doc["_id"]: from_document(Vehicle, doc) for doc in docs}
-        return [by_id.get(vehicle_id) for vehicle_id in ids]
+        return await find_by_ids(self._vehicles, Vehicle, ids)
 
     async def get_by_vin(self, vin: str) -> Vehicle | None:
         doc = await self._vehicles.find_one({"vin": vin})
         return from_document(Vehicle, doc) if doc else None
+
+    async def get_many_by_vin(self, vins: Sequence[str]) -> list[Vehicle | None]:
+        docs = await self._vehicles.find({"vin": {"$in": list(vins)}}).to_list(None)
+        by_vin = {doc["vin"]: from_document(Vehicle, doc) for doc in docs}
+        return [by_vin.get(vin) for vin in vins]
 
     async def add(self, vehicle: Vehicle) -> None:
         try:
@@ -55,7 +58,8 @@ class MongoVehicleRepository:
         if len(owner_ids) == 1:
             rows = await find_page(self._vehicles, {"ownerId": owner_ids[0]}, request)
             return [page_from_rows([from_document(Vehicle, d) for d in rows], request.first)]
-        pipeline = grouped_pages_pipeline("ownerId", list(owner_ids), request)
+        pipeline = grouped_pages_pipeline("ownerId", {"ownerId": {"$in": list(owner_ids)}},
+                                          request)
         groups = await (await self._vehicles.aggregate(pipeline)).to_list(None)
         docs_by_owner = {group["_id"]: group["docs"] for group in groups}
         return [
