@@ -143,7 +143,7 @@ async def _after_stored(deps: Deps, stored: Sequence[tuple[ChargingSession, Vehi
         by_vehicle[vehicle.id].append(session)
         vehicles[vehicle.id] = vehicle
     for vehicle_id, sessions in by_vehicle.items():
-        await _update_battery(deps, vehicles[vehicle_id], sessions, now)
+        await update_battery_health(deps, vehicles[vehicle_id], sessions, now)
         for session in sessions:
             await deps.events.publish(ChargingSessionRecorded(
                 at=now, session_id=session.id, vehicle_id=vehicle_id,
@@ -152,8 +152,9 @@ async def _after_stored(deps: Deps, stored: Sequence[tuple[ChargingSession, Vehi
                 soc_end_percent=session.soc_end_percent))
 
 
-async def _update_battery(deps: Deps, vehicle: Vehicle, sessions: Sequence[ChargingSession],
-                          now: datetime) -> None:
+async def update_battery_health(deps: Deps, vehicle: Vehicle,
+                                sessions: Sequence[ChargingSession], now: datetime) -> None:
+    """Adds new sessions to the vehicle's battery state; publishes health transitions."""
     contributions = [battery.contribution(
         s.started_at, s.ended_at, s.soc_start_percent, s.soc_end_percent, s.energy_added_kwh,
         s.energy_delivered_kwh, s.location_type.is_dc, deps.efficiency) for s in sessions]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from enum import Enum
 from functools import cache
 from typing import Any
 
@@ -31,6 +32,9 @@ def field_name(name: str) -> str:
 
 
 def _convert(value: Any, rename: Any) -> Any:
+    if isinstance(value, Enum):
+        # The embedded engine stores objects as given; a real server would store the string.
+        return value.value
     if isinstance(value, dict):
         return {rename(key): _convert(item, rename) for key, item in value.items()}
     if isinstance(value, list | tuple):

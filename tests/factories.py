@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import uuid
+from typing import Any
 from datetime import UTC, datetime, timedelta
 
 from strawberry.relay import to_base64
@@ -39,3 +40,12 @@ async def add_vehicle(deps: Deps, owner: Owner, *, vin: str | None = None,
     vehicle = vehicles.register(data, deps.clock())
     await deps.vehicles.add(vehicle)
     return vehicle
+
+
+def session_input(vehicle: Vehicle, n: int = 0, **fields: Any) -> dict[str, Any]:
+    """A plausible home AC session for `vehicle`, n days before now, as GraphQL input."""
+    start = datetime.now(UTC).replace(microsecond=0) - timedelta(days=n + 1, hours=2)
+    return {"vehicleId": gid("Vehicle", vehicle.id), "externalId": f"ext-{n}",
+            "startedAt": start.isoformat(), "endedAt": (start + timedelta(hours=4)).isoformat(),
+            "locationType": "HOME", "energyDeliveredKwh": 20.0, "socStartPercent": 30,
+            "socEndPercent": 60, **fields}
