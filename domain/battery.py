@@ -111,16 +111,17 @@ def apply(state: BatteryState, contributions: Sequence[SessionContribution]) -> 
     """The state after these sessions: the pure twin of the store's one atomic update.
 
     The store runs `$inc` on the counters, `$max` on `last_session_at` and, per month,
-    `$push: {$each: <samples in order of at>, $slice: -MAX_SAMPLES_PER_MONTH}`.
+    `$push: {$each: <the batch's samples in order of at>, $slice: -MAX_SAMPLES_PER_MONTH}`.
 
-    Order: within one call the samples are pushed in order of `at`, so any permutation of one
-    batch gives exactly the same state, and a month over the cap keeps its samples with the latest
-    `at`. Across calls the stored floats carry no time, so an over-full month keeps the samples
-    that arrived last; a late old session can then displace a newer sample of the same month.
-    Counters are sums, equal in any order (up to float rounding across calls). So a month's samples
-    are order-independent as long as it holds at most MAX_SAMPLES_PER_MONTH of them (about 40
-    long charges a month; a typical car has under 15); past that only which samples of that month
-    survive depends on arrival, which barely moves its median.
+    Order independence, and where it stops:
+    - counters and `last_session_at`: any order and batching (sums agree up to float rounding);
+    - one batch: any permutation gives exactly the same state, and a month over the cap keeps
+      the samples with the latest `at`;
+    - separate updates: the stored floats carry no time, so a month over the cap keeps the
+      samples that arrived last; a late old session stays and the earliest arrival goes.
+    A month rarely nears the cap (daily charging gives about 15 long charges), and then only
+    which of its samples survive changes, which barely moves its median. Storing (at, capacity)
+    pairs with `$sort` would close that gap at the cost of a bigger, less simple document.
     """
     ordered = sorted(contributions, key=_push_order)
     return BatteryState(
@@ -134,7 +135,7 @@ def apply(state: BatteryState, contributions: Sequence[SessionContribution]) -> 
         high_soc_sessions=state.high_soc_sessions + sum(c.high_soc for c in ordered),
         deep_discharge_sessions=state.deep_discharge_sessions
         + sum(c.deep_discharge for c in ordered),
-        last_session_at=max(_known(state.last_session_at, (c.at for c in ordered)), default=None),
+        last_session_at=_latest(state.last_session_at, ordered),
     )
 
 
@@ -157,8 +158,10 @@ def _total(start: float, values: Iterable[float]) -> float:
     return math.fsum([start, *values])
 
 
-def _known(first: datetime | None, rest: Iterable[datetime]) -> list[datetime]:
-    return [*([first] if first is not None else []), *rest]
+def _latest(current: datetime | None,
+            ordered: Sequence[SessionContribution]) -> datetime | None:
+    times = [item.at for item in ordered]
+    return max([*times, current] if current is not None else times, default=None)
 
 
 class HealthPolicy(BaseModel):

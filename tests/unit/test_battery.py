@@ -292,6 +292,19 @@ def test_a_full_month_across_updates_keeps_the_samples_that_arrived_last() -> No
     assert late.last_session_at == sample_at(49).at
 
 
+def test_energy_totals_of_one_batch_do_not_depend_on_the_order_of_equal_times() -> None:
+    def session(energy: float) -> SessionContribution:
+        return SessionContribution(month="2024-05", at=datetime(2024, 5, 2, tzinfo=UTC),
+                                   capacity_kwh=None, energy_added_kwh=energy,
+                                   energy_delivered_kwh=energy, dc=True, high_soc=False,
+                                   deep_discharge=False)
+
+    # Naively added left to right, 0.1 + 0.2 + 0.3 and 0.3 + 0.2 + 0.1 differ in the last bit.
+    forward = battery.apply(BatteryState(), [session(0.1), session(0.2), session(0.3)])
+    backward = battery.apply(BatteryState(), [session(0.3), session(0.2), session(0.1)])
+    assert forward == backward
+
+
 def test_apply_counts_sessions_energy_and_stress_and_keeps_the_latest_time() -> None:
     newer = SessionContribution(month="2024-06", at=datetime(2024, 6, 9, tzinfo=UTC),
                                 capacity_kwh=None, energy_added_kwh=38.0,
@@ -379,6 +392,27 @@ def test_the_estimate_uses_the_latest_months_and_widens_until_enough_samples() -
                               HealthPolicy(min_samples=4, min_trend_months=10))
     assert assessed.sample_size == 4
     assert assessed.estimated_capacity_kwh == pytest.approx(70.0)
+
+
+def test_the_estimate_always_spans_the_latest_recent_months() -> None:
+    months = {"2024-01": [60.0] * 10, "2024-02": [60.0] * 10, "2024-03": [70.0] * 10}
+    assessed = battery.assess(BatteryState(months=months), NOMINAL, DELIVERED)
+    assert assessed.sample_size == 30
+    assert assessed.estimated_capacity_kwh == pytest.approx(60.0)
+
+
+def test_with_a_fitted_fade_the_estimate_widens_to_the_target_sample_count() -> None:
+    state = aged_state(lambda age: 100.0 - 2.0 * age, 24, per_month=7)
+    assert battery.assess(state, NOMINAL, DELIVERED).sample_size == 35
+    assert battery.assess(state, NOMINAL, DELIVERED,
+                          HealthPolicy(estimate_samples=50)).sample_size == 56
+
+
+def test_without_a_fitted_fade_the_estimate_does_not_widen_past_the_recent_months() -> None:
+    state = aged_state(lambda age: 100.0 - 2.0 * age, 3, per_month=7)
+    assessed = battery.assess(state, NOMINAL, DELIVERED)
+    assert assessed.fade_percent_per_year is None
+    assert assessed.sample_size == 21
 
 
 # --- assess: trend, fade and forecast --------------------------------------------------------
