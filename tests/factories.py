@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import random
 import uuid
-from typing import Any
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from strawberry.relay import to_base64
 
