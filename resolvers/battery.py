@@ -71,22 +71,27 @@ class BatteryHealth:
 
     @classmethod
     def from_domain(cls, h: battery.BatteryHealth) -> Self:
-        interval = (Confidence(low=h.confidence_low, high=h.confidence_high)
+        interval = (Confidence(low=round(h.confidence_low, 2), high=round(h.confidence_high, 2))
                     if h.confidence_low is not None and h.confidence_high is not None else None)
         return cls(
-            status=h.status, state_of_health_percent=h.state_of_health_percent,
-            estimated_capacity_kwh=h.estimated_capacity_kwh,
+            status=h.status, state_of_health_percent=_rounded(h.state_of_health_percent, 2),
+            estimated_capacity_kwh=_rounded(h.estimated_capacity_kwh, 2),
             nominal_capacity_kwh=h.nominal_capacity_kwh, confidence=interval,
             sample_size=h.sample_size, last_estimated_at=h.last_estimated_at,
-            trend=[TrendPoint(date=p.date, state_of_health_percent=p.state_of_health_percent)
-                   for p in h.trend],
-            fade_percent_per_year=h.fade_percent_per_year,
+            trend=[TrendPoint(date=p.date, state_of_health_percent=round(p.state_of_health_percent,
+                                                                         2)) for p in h.trend],
+            fade_percent_per_year=_rounded(h.fade_percent_per_year, 3),
             forecast=HealthForecast(reaches_80_percent_on=h.reaches_80_percent_on,
                                     reaches_70_percent_on=h.reaches_70_percent_on),
-            stress=BatteryStress(dc_fast_energy_share=h.dc_fast_energy_share,
+            stress=BatteryStress(dc_fast_energy_share=_rounded(h.dc_fast_energy_share, 4),
                                  high_soc_sessions=h.high_soc_sessions,
                                  deep_discharge_sessions=h.deep_discharge_sessions,
-                                 equivalent_full_cycles=h.equivalent_full_cycles))
+                                 equivalent_full_cycles=round(h.equivalent_full_cycles, 2)))
+
+
+def _rounded(value: float | None, digits: int) -> float | None:
+    """Estimates carry no more precision than this; clients should not see float noise."""
+    return None if value is None else round(value, digits)
 
 
 async def battery_health_of(root: strawberry.Parent[VehicleRoot],
