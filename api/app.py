@@ -6,6 +6,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import fields
 from typing import Any
 
 from starlette.applications import Starlette
@@ -90,9 +91,8 @@ async def seed_embedded(settings: Settings, deps: Deps) -> None:
 def build_deps(db: Database, settings: Settings) -> Deps:
     repositories = build_repositories(db)
     efficiency = ChargingEfficiency(ac=settings.evj_ac_efficiency, dc=settings.evj_dc_efficiency)
-    return Deps(owners=repositories.owners, vehicles=repositories.vehicles,
-                charging=repositories.charging, battery=repositories.battery,
-                events=LoggingEventSink(), efficiency=efficiency)
+    ports = {field.name: getattr(repositories, field.name) for field in fields(repositories)}
+    return Deps(**ports, events=LoggingEventSink(), efficiency=efficiency)
 
 
 def create_app(settings: Settings | None = None) -> Starlette:

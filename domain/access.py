@@ -39,6 +39,16 @@ def can_manage_owner_vehicles(actor: Principal, owner_id: str) -> bool:
     return can_read_owner(actor, owner_id)
 
 
+def can_manage_center(actor: Principal, center_id: str) -> bool:
+    """Staff run their own center's calendar; admins any."""
+    return actor.is_admin or (actor.role is Role.SERVICE_STAFF and actor.center_id == center_id)
+
+
+def can_change_appointment(actor: Principal, owner_id: str, center_id: str) -> bool:
+    """Rescheduling and cancelling: the owner, the center's staff, or an admin."""
+    return can_read_owner(actor, owner_id) or can_manage_center(actor, center_id)
+
+
 def ensure(allowed: bool, what: str) -> None:
     if not allowed:
         raise AccessDenied(f"not allowed to {what}")

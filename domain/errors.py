@@ -44,3 +44,19 @@ class ImpossibleSession(InvalidInput):
     """A charging session that cannot have happened (time, state of charge or energy)."""
 
     code = "IMPOSSIBLE_SESSION"
+
+
+class SlotUnavailable(DomainError):
+    code = "SLOT_UNAVAILABLE"
+
+
+class LoanerUnavailable(DomainError):
+    code = "LOANER_UNAVAILABLE"
+
+
+class OutsideOpeningHours(DomainError):
+    code = "OUTSIDE_OPENING_HOURS"
+
+
+class InvalidTransition(DomainError):
+    code = "INVALID_TRANSITION"

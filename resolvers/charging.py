@@ -17,6 +17,7 @@ from domain.errors import DomainError, InvalidInput
 from domain.geo import point
 from domain.pagination import page_request
 from resolvers.context import Context
+from resolvers.geo import GeoPoint, GeoPointInput
 from resolvers.relay import connection, local_id
 from resolvers.user_errors import UserError, attempt, user_error
 from services import charging as charging_service
@@ -33,18 +34,6 @@ To = Annotated[datetime | None, strawberry.argument(description="Started before.
 class VehicleRoot(Protocol):
     id: str
     owner_id: str
-
-
-@strawberry.type(description="A point on Earth, WGS84 degrees.")
-class GeoPoint:
-    lat: float = strawberry.field(description="Latitude, -90..90.")
-    lng: float = strawberry.field(description="Longitude, -180..180.")
-
-
-@strawberry.input(description="A point on Earth, WGS84 degrees.")
-class GeoPointInput:
-    lat: float = strawberry.field(description="Latitude, -90..90.")
-    lng: float = strawberry.field(description="Longitude, -180..180.")
 
 
 @strawberry.type(description="One finished charging session.")

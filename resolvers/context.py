@@ -10,11 +10,14 @@ from typing import Any
 from strawberry.dataloader import DataLoader
 
 from domain.access import Principal
+from domain.appointments import Appointment, AppointmentStatus
 from domain.battery import BatteryState
 from domain.charging import ChargingSession
 from domain.charging_stats import SessionFilter, StatsRow, StatsWindow
 from domain.owners import Owner
 from domain.pagination import Page, PageRequest
+from domain.service_centers import ServiceCenter, ServiceType
+from domain.service_schedule import LastService
 from domain.vehicles import Vehicle
 from resolvers.errors import Unauthenticated
 from services.deps import Deps
@@ -53,6 +56,14 @@ class Loaders:
                                   Page[ChargingSession]] = field(init=False)
     charging_stats: DataLoader[tuple[str, tuple[StatsWindow, str]],
                                list[StatsRow]] = field(init=False)
+    center: DataLoader[str, ServiceCenter | None] = field(init=False)
+    appointment: DataLoader[str, Appointment | None] = field(init=False)
+    last_services: DataLoader[str, dict[ServiceType, LastService]] = field(init=False)
+    appointments_by_vehicle: DataLoader[tuple[str, PageRequest],
+                                        Page[Appointment]] = field(init=False)
+    appointments_by_center: DataLoader[
+        tuple[str, tuple[PageRequest, StatsWindow, AppointmentStatus | None]],
+        Page[Appointment]] = field(init=False)
 
     def __post_init__(self) -> None:
         deps = self.deps
@@ -63,6 +74,16 @@ class Loaders:
         self.vehicles_by_owner = keyed_loader(deps.vehicles.pages_by_owner)
         self.charging_sessions = keyed_loader(self._session_pages)
         self.charging_stats = keyed_loader(self._stats_rows)
+        self.center = DataLoader(deps.centers.get_many)
+        self.appointment = DataLoader(deps.appointments.get_many)
+        self.last_services = DataLoader(deps.appointments.last_services)
+        self.appointments_by_vehicle = keyed_loader(deps.appointments.pages_by_vehicle)
+        self.appointments_by_center = keyed_loader(self._center_pages)
+
+    async def _center_pages(
+        self, ids: list[str], extra: tuple[PageRequest, StatsWindow, AppointmentStatus | None]
+    ) -> list[Page[Appointment]]:
+        return await self.deps.appointments.pages_by_center(ids, *extra)
 
     async def _session_pages(self, ids: list[str], extra: tuple[PageRequest, SessionFilter]
                              ) -> list[Page[ChargingSession]]:

@@ -18,10 +18,12 @@ from strawberry.extensions.max_aliases import create_validator as max_aliases_ru
 from strawberry.extensions.query_depth_limiter import create_validator as max_depth_rule
 from strawberry.types import ExecutionContext
 
+from resolvers.appointments import AppointmentMutation
 from resolvers.catalogue import CatalogueQuery
 from resolvers.charging import ChargingMutation
 from resolvers.errors import ErrorPolicy, log_unexpected
 from resolvers.owners import OwnerMutation, OwnerQuery
+from resolvers.service_centers import ServiceCenterQuery
 from resolvers.tariffs import TariffMutation
 from resolvers.user_errors import USER_ERROR_TYPES
 from resolvers.vehicles import VehicleMutation, VehicleQuery
@@ -35,12 +37,13 @@ VALIDATION_RULES: list[type[ASTValidationRule]] = [
 
 
 @strawberry.type
-class Query(OwnerQuery, VehicleQuery, CatalogueQuery):
+class Query(OwnerQuery, VehicleQuery, CatalogueQuery, ServiceCenterQuery):
     node: relay.Node = relay.node(description="Any object by its global ID.")
 
 
 @strawberry.type
-class Mutation(OwnerMutation, VehicleMutation, ChargingMutation, TariffMutation):
+class Mutation(OwnerMutation, VehicleMutation, ChargingMutation, TariffMutation,
+               AppointmentMutation):
     pass
 
 

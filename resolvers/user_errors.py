@@ -57,9 +57,30 @@ class Forbidden(UserError):
     pass
 
 
+@strawberry.type(description="The slot has no bay or technician left; pick another.")
+class SlotUnavailable(UserError):
+    pass
+
+
+@strawberry.type(description="No loaner car is left that day.")
+class LoanerUnavailable(UserError):
+    pass
+
+
+@strawberry.type(description="The center is closed then, or the visit would run past closing.")
+class OutsideOpeningHours(UserError):
+    pass
+
+
+@strawberry.type(description="The appointment cannot move to that status from where it is.")
+class InvalidTransition(UserError):
+    pass
+
+
 USER_ERROR_TYPES: tuple[type[UserError], ...] = (
     InvalidInput, InvalidVin, InvalidEmail, DuplicateVin, DuplicateEmail, NotFound,
-    ImpossibleSession, Forbidden)
+    ImpossibleSession, Forbidden, SlotUnavailable, LoanerUnavailable, OutsideOpeningHours,
+    InvalidTransition)
 
 # Most specific first: InvalidVin is an InvalidInput too.
 _BY_DOMAIN: tuple[tuple[type[errors.DomainError], type[UserError]], ...] = (
@@ -67,6 +88,9 @@ _BY_DOMAIN: tuple[tuple[type[errors.DomainError], type[UserError]], ...] = (
     (errors.ImpossibleSession, ImpossibleSession), (errors.AccessDenied, Forbidden),
     (errors.InvalidInput, InvalidInput), (errors.DuplicateVin, DuplicateVin),
     (errors.DuplicateEmail, DuplicateEmail), (errors.NotFound, NotFound),
+    (errors.SlotUnavailable, SlotUnavailable), (errors.LoanerUnavailable, LoanerUnavailable),
+    (errors.OutsideOpeningHours, OutsideOpeningHours),
+    (errors.InvalidTransition, InvalidTransition),
 )
 
 

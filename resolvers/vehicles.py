@@ -12,6 +12,12 @@ from strawberry.types import Info
 from domain import vehicles
 from domain.access import can_read_owner, ensure
 from domain.errors import InvalidInput
+from resolvers.appointments import (
+    Appointment,
+    ServiceDue,
+    vehicle_appointments,
+    vehicle_service_due,
+)
 from resolvers.battery import BatteryHealth, battery_health_of
 from resolvers.catalogue import MODELS, VehicleModel
 from resolvers.charging import (
@@ -47,6 +53,10 @@ class Vehicle(relay.Node):
                                                 "[from, to); months in the owner's timezone.")
     battery_health: BatteryHealth = strawberry.field(
         resolver=battery_health_of, description="Battery state of health from the sessions.")
+    appointments: relay.Connection[Appointment] = strawberry.field(
+        resolver=vehicle_appointments, description="Service appointments, newest first.")
+    service_due: list[ServiceDue] = strawberry.field(
+        resolver=vehicle_service_due, description="Scheduled maintenance, soonest first.")
 
     @classmethod
     def from_domain(cls, vehicle: vehicles.Vehicle) -> Self:

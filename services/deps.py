@@ -8,10 +8,13 @@ from datetime import UTC, datetime
 
 from domain.battery import ChargingEfficiency, HealthPolicy
 from domain.ports import (
+    AppointmentRepository,
     BatteryRepository,
+    CapacityRepository,
     ChargingRepository,
     EventSink,
     OwnerRepository,
+    ServiceCenterRepository,
     VehicleRepository,
 )
 
@@ -26,6 +29,9 @@ class Deps:
     vehicles: VehicleRepository
     charging: ChargingRepository
     battery: BatteryRepository
+    centers: ServiceCenterRepository
+    capacity: CapacityRepository
+    appointments: AppointmentRepository
     events: EventSink
     efficiency: ChargingEfficiency = field(default_factory=ChargingEfficiency)
     health_policy: HealthPolicy = field(default_factory=HealthPolicy)

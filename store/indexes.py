@@ -23,6 +23,19 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("vehicleId", ASCENDING), ("_id", DESCENDING)], name="vehicle_id"),
         IndexModel([("vehicleId", ASCENDING), ("startedAt", ASCENDING)], name="vehicle_started"),
     ],
+    "serviceCenters": [
+        IndexModel([("location.lat", ASCENDING), ("location.lng", ASCENDING)], name="lat_lng"),
+    ],
+    "appointments": [
+        # Idempotent booking: a retried request with the same key finds the first appointment.
+        IndexModel([("vehicleId", ASCENDING), ("idempotencyKey", ASCENDING)], unique=True,
+                   name="vehicle_idempotency_unique",
+                   partialFilterExpression={"idempotencyKey": {"$type": "string"}}),
+        IndexModel([("vehicleId", ASCENDING), ("_id", DESCENDING)], name="vehicle_id"),
+        IndexModel([("centerId", ASCENDING), ("_id", DESCENDING)], name="center_id"),
+        IndexModel([("vehicleId", ASCENDING), ("status", ASCENDING), ("completedAt", DESCENDING)],
+                   name="vehicle_completed"),
+    ],
 }
 
 

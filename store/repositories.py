@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from store.appointments import MongoAppointmentRepository
 from store.battery import MongoBatteryRepository
+from store.capacity import MongoCapacityRepository
 from store.charging import MongoChargingRepository
 from store.client import Database
 from store.owners import MongoOwnerRepository
+from store.service_centers import MongoServiceCenterRepository
 from store.vehicles import MongoVehicleRepository
 
 
@@ -17,9 +20,14 @@ class MongoRepositories:
     vehicles: MongoVehicleRepository
     charging: MongoChargingRepository
     battery: MongoBatteryRepository
+    centers: MongoServiceCenterRepository
+    capacity: MongoCapacityRepository
+    appointments: MongoAppointmentRepository
 
 
 def build_repositories(db: Database) -> MongoRepositories:
-    return MongoRepositories(owners=MongoOwnerRepository(db), vehicles=MongoVehicleRepository(db),
-                             charging=MongoChargingRepository(db),
-                             battery=MongoBatteryRepository(db))
+    return MongoRepositories(
+        owners=MongoOwnerRepository(db), vehicles=MongoVehicleRepository(db),
+        charging=MongoChargingRepository(db), battery=MongoBatteryRepository(db),
+        centers=MongoServiceCenterRepository(db), capacity=MongoCapacityRepository(db),
+        appointments=MongoAppointmentRepository(db))

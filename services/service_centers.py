@@ -1,0 +1,48 @@
+"""Finding service centers and their free slots."""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime, timedelta
+
+from domain import availability
+from domain.availability import Slot
+from domain.errors import InvalidInput, NotFound
+from domain.geo import GeoPoint, distance_km
+from domain.service_centers import ServiceCenter, ServiceType
+from domain.validation import utc
+from services.deps import Deps
+
+MAX_RADIUS_KM = 500.0
+MAX_SLOT_RANGE = timedelta(days=31)
+KM_PER_DEGREE = 111.32
+
+
+async def centers_near(deps: Deps, near: GeoPoint,
+                       radius_km: float) -> list[tuple[ServiceCenter, float]]:
+    """Centers within the radius, nearest first, with their great-circle distance."""
+    if not 0 < radius_km <= MAX_RADIUS_KM:
+        raise InvalidInput(f"radiusKm must be in (0, {MAX_RADIUS_KM:g}]", field="radiusKm")
+    lat_span = radius_km / KM_PER_DEGREE
+    lng_span = radius_km / (KM_PER_DEGREE * max(math.cos(math.radians(near.lat)), 0.01))
+    candidates = await deps.centers.in_box(near.lat - lat_span, near.lng - lng_span,
+                                           near.lat + lat_span, near.lng + lng_span)
+    found = [(c, distance_km(near, c.location)) for c in candidates]
+    return sorted(((c, d) for c, d in found if d <= radius_km), key=lambda pair: (pair[1],
+                                                                                 pair[0].id))
+
+
+async def free_slots(deps: Deps, center_id: str, start: datetime, end: datetime,
+                     types: frozenset[ServiceType], loaner: bool) -> list[Slot]:
+    start, end = utc(start), utc(end)
+    if not timedelta(0) < end - start <= MAX_SLOT_RANGE:
+        raise InvalidInput("`to` must be after `from`, at most 31 days later", field="to")
+    if not types:
+        raise InvalidInput("choose at least one service type", field="serviceTypes")
+    [center] = await deps.centers.get_many([center_id])
+    if center is None:
+        raise NotFound("service center not found", field="centerId")
+    months = sorted({(start + timedelta(days=d)).strftime("%Y-%m")
+                     for d in range((end - start).days + 2)})
+    usage = await deps.capacity.usage(center.id, months)
+    return availability.available_slots(center, usage, start, end, types, loaner, deps.clock())
