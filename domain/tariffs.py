@@ -8,7 +8,7 @@ from collections.abc import Iterator, Sequence
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, field_serializer
+from pydantic import BaseModel, ConfigDict
 
 from domain.errors import InvalidInput
 from domain.validation import currency_code
@@ -25,10 +25,6 @@ class TariffWindow(BaseModel):
     start: time
     end: time
     price_per_kwh: float
-
-    @field_serializer("start", "end")
-    def _as_hh_mm(self, value: time) -> str:
-        return value.strftime("%H:%M")
 
     def covers(self, moment: time) -> bool:
         if self.start < self.end:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from datetime import time
 from enum import Enum
 from functools import cache
 from typing import Any
@@ -35,6 +36,8 @@ def _convert(value: Any, rename: Any) -> Any:
     if isinstance(value, Enum):
         # The embedded engine stores objects as given; a real server would store the string.
         return value.value
+    if isinstance(value, time):
+        return value.isoformat()  # BSON has no time of day; pydantic parses it back
     if isinstance(value, dict):
         return {rename(key): _convert(item, rename) for key, item in value.items()}
     if isinstance(value, list | tuple):
