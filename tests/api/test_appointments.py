@@ -246,3 +246,26 @@ async def test_slots_on_a_daylight_saving_day_match_an_ordinary_day(
     assert ordinary[0] == "08:00:00+01:00"
     assert spring[0] == "08:00:00+02:00"
     assert autumn[0] == "08:00:00+01:00"
+
+
+async def test_a_return_visit_for_the_same_concern_reopens_the_repair(
+    gql: GraphQLClient, deps: Deps
+) -> None:
+    center = await add_center(deps)
+    owner = await add_owner(deps)
+    vehicle = await add_vehicle(deps, owner)
+    staff = gql.bearer(Role.SERVICE_STAFF, "tech", center_id=center.id)
+    auth = gql.bearer(Role.OWNER, owner.id)
+    repair = {"serviceTypes": ["BATTERY_DIAGNOSTICS"], "concern": "Range dropped suddenly"}
+    first = await _book(gql, auth, _booking(vehicle.id, center, next_weekday_at(9), **repair))
+    for step in ("checkIn", "start", "complete"):
+        await gql.ok(_action(step), {"id": first["appointment"]["id"]}, staff)
+    tyres = await _book(gql, auth, _booking(vehicle.id, center, next_weekday_at(13)))
+    assert tyres["errors"] == []
+    reopened_query = "query($id: ID!) { node(id: $id) { ... on Appointment { reopened } } }"
+    still_fixed = await gql.ok(reopened_query, {"id": first["appointment"]["id"]}, auth)
+    assert still_fixed["node"]["reopened"] is False  # another category is not a return visit
+    again = await _book(gql, auth, _booking(vehicle.id, center, next_weekday_at(11), **repair))
+    assert again["errors"] == []
+    reopened = await gql.ok(reopened_query, {"id": first["appointment"]["id"]}, auth)
+    assert reopened["node"]["reopened"] is True
