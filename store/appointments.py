@@ -19,7 +19,6 @@ from store.paging import find_page, grouped_pages_pipeline
 from store.stats import CountedCollection
 
 
-
 class MongoAppointmentRepository:
     def __init__(self, db: Database) -> None:
         self._appointments = CountedCollection(db["appointments"])
