@@ -9,7 +9,7 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict
 
 from domain import validation
-from domain.availability import is_offered_start
+from domain.availability import MIN_NOTICE, is_offered_start
 from domain.errors import InvalidInput, InvalidTransition, OutsideOpeningHours
 from domain.events import DomainEvent
 from domain.ids import new_id
@@ -18,7 +18,6 @@ from domain.service_centers import ServiceCenter, ServiceType, concern_categorie
 MAX_SERVICES = 6
 MAX_CONCERN = 500
 MAX_ADDRESS = 200
-MIN_NOTICE = timedelta(hours=1)
 FIRST_TIME_FIX_DAYS = 30
 
 
@@ -190,8 +189,9 @@ def is_return_visit(earlier: Appointment, later: Appointment) -> bool:
     """The later visit reopens the earlier one: same car and concern within 30 days."""
     if earlier.status is not S.COMPLETED or earlier.completed_at is None:
         return False
-    within = later.start - earlier.completed_at <= timedelta(days=FIRST_TIME_FIX_DAYS)
-    return (earlier.vehicle_id == later.vehicle_id and within
+    gap = later.start - earlier.completed_at
+    within = timedelta(0) <= gap <= timedelta(days=FIRST_TIME_FIX_DAYS)
+    return (earlier.id != later.id and earlier.vehicle_id == later.vehicle_id and within
             and bool(set(earlier.concern_categories) & set(later.concern_categories)))
 
 

@@ -21,6 +21,7 @@ from domain.service_centers import (
 )
 
 MOBILE_VANS = 1
+MIN_NOTICE = timedelta(hours=1)
 _SLOT = timedelta(minutes=SLOT_MINUTES)
 
 
@@ -66,6 +67,25 @@ def units(start: datetime, minutes: int) -> tuple[str, ...]:
     return tuple(unit_key(start + i * _SLOT) for i in range(minutes // SLOT_MINUTES))
 
 
+def capacity_month(center: ServiceCenter, start: datetime) -> str:
+    """The capacity document a visit belongs to: the month of its local day.
+
+    A visit ends by closing time, so all its units and its loaner day share that local day,
+    and every unit key lives in exactly one month's document.
+    """
+    return start.astimezone(ZoneInfo(center.timezone)).strftime("%Y-%m")
+
+
+def capacity_months(center: ServiceCenter, start: datetime, end: datetime) -> list[str]:
+    zone = ZoneInfo(center.timezone)
+    day, last = start.astimezone(zone).date(), end.astimezone(zone).date()
+    months = {day.strftime("%Y-%m"), last.strftime("%Y-%m")}
+    while day < last:
+        day += timedelta(days=1)
+        months.add(day.strftime("%Y-%m"))
+    return sorted(months)
+
+
 def hold_for(center: ServiceCenter, start: datetime, types: frozenset[ServiceType],
              loaner: bool, mobile: bool) -> Hold:
     spanned = units(start, duration_minutes(types))
@@ -94,17 +114,21 @@ def starts_on(center: ServiceCenter, day: date, minutes: int) -> list[datetime]:
     """Start times (UTC) on a local day, every slot from opening until the visit fits.
 
     Opening hours are wall-clock times, so a daylight-saving day has as many slots as any other;
-    a wall time that does not exist that day (the spring-forward gap) is skipped.
+    a wall time that does not exist that day (the spring-forward gap) is skipped, and a visit
+    must end by closing in real elapsed time.
     """
     zone = ZoneInfo(center.timezone)
+    length = timedelta(minutes=minutes)
     starts: list[datetime] = []
     for hours in center.opening_hours:
         if hours.weekday != day.weekday():
             continue
+        # In UTC: arithmetic between times of one zone in Python is wall-clock arithmetic.
+        closes = _instant(datetime.combine(day, hours.closes), zone).astimezone(UTC)
         wall = datetime.combine(day, hours.opens)
-        last = datetime.combine(day, hours.closes) - timedelta(minutes=minutes)
-        while wall <= last:
-            if (aware := _existing(wall, zone)) is not None:
+        while wall < datetime.combine(day, hours.closes):
+            aware = _existing(wall, zone)
+            if aware is not None and aware.astimezone(UTC) + length <= closes:
                 starts.append(aware.astimezone(UTC))
             wall += _SLOT
     return sorted(starts)
@@ -114,6 +138,13 @@ def _existing(wall: datetime, zone: ZoneInfo) -> datetime | None:
     aware = wall.replace(tzinfo=zone)
     round_trip = aware.astimezone(UTC).astimezone(zone).replace(tzinfo=None)
     return aware if round_trip == wall else None
+
+
+def _instant(wall: datetime, zone: ZoneInfo) -> datetime:
+    """A wall time as an instant; one inside the spring-forward gap moves to the gap's end."""
+    while (aware := _existing(wall, zone)) is None:
+        wall += timedelta(minutes=1)
+    return aware
 
 
 def is_offered_start(center: ServiceCenter, start: datetime, minutes: int) -> bool:
@@ -129,7 +160,7 @@ def available_slots(center: ServiceCenter, usage: Usage, start: datetime, end: d
     slots: list[Slot] = []
     while day <= last_day:
         for begin in starts_on(center, day, minutes):
-            if start <= begin < end and begin > now:
+            if start <= begin < end and begin >= now + MIN_NOTICE:
                 slot = _slot(center, usage, begin, types, loaner, minutes)
                 if slot is not None:
                     slots.append(slot)

@@ -11,6 +11,8 @@ from domain.vehicles import Vehicle
 
 DUE_SOON_DAYS = 30
 DUE_SOON_KM = 1000.0
+# A car that hardly moves would put a distance date centuries away: time decides then.
+MAX_PROJECTION_DAYS = 20 * 365
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,8 +81,9 @@ def _due(item: Interval, last: LastService | None, vehicle: Vehicle, per_day: fl
         base_km = last.odometer_km if last and last.odometer_km is not None else 0.0
         due_at_km = base_km + item.km
         remaining = due_at_km - vehicle.odometer_km
-        by_distance = now.date() + timedelta(days=int(remaining / per_day)) if per_day > 0 \
-            else None
+        days = remaining / per_day if per_day > 0 else None
+        if days is not None and days <= MAX_PROJECTION_DAYS:
+            by_distance = now.date() + timedelta(days=int(days))
     distance_first = by_distance is not None and by_distance < by_time
     due_on = by_distance if distance_first and by_distance else by_time
     km_left = (due_at_km - vehicle.odometer_km) if due_at_km is not None else None

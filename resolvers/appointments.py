@@ -110,7 +110,7 @@ class ServiceDue:
     due_on: date = strawberry.field(description="By time, or by distance at the car's pace.")
     due_at_km: float | None = strawberry.field(description="Odometer reading it is due at.")
     reason: str = strawberry.field(description="TIME or DISTANCE, whichever comes first.")
-    overdue: bool = strawberry.field(description="Past its date or distance.")
+    overdue: bool = strawberry.field(description="On or past its date, or its distance.")
     due_soon: bool = strawberry.field(description="Within 30 days or 1,000 km.")
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from domain import appointments
 from domain.access import (
@@ -23,17 +23,13 @@ from domain.appointments import (
     BookingRequest,
     HistoryEntry,
 )
-from domain.availability import Hold, hold_for
+from domain.availability import Hold, capacity_month, hold_for
 from domain.errors import InvalidTransition, NotFound
 from domain.service_centers import ServiceCenter
 from domain.vehicles import Vehicle
 from services.deps import Deps
 
 S = AppointmentStatus
-
-
-def _month(at: datetime) -> str:
-    return at.astimezone(UTC).strftime("%Y-%m")
 
 
 async def book_appointment(deps: Deps, actor: Principal, request: BookingRequest) -> Appointment:
@@ -50,10 +46,10 @@ async def book_appointment(deps: Deps, actor: Principal, request: BookingRequest
     appointment = appointments.book(request, center, vehicle.owner_id, actor.subject, now)
     appointment = await _linked_to_return_visit(deps, appointment)
     hold = _hold(center, appointment)
-    await deps.capacity.hold(center, _month(appointment.start), hold)
+    await deps.capacity.hold(center, capacity_month(center, appointment.start), hold)
     if not await deps.appointments.add(appointment):
         # Lost a race with the same idempotency key: give the capacity back, answer the winner.
-        await deps.capacity.release(center.id, _month(appointment.start), hold)
+        await deps.capacity.release(center.id, capacity_month(center, appointment.start), hold)
         return await _by_key(deps, vehicle.id, request.idempotency_key)
     if appointment.return_of:
         await deps.appointments.mark_reopened(appointment.return_of)
@@ -87,7 +83,7 @@ async def _move_capacity(deps: Deps, center: ServiceCenter, old: Appointment,
                          new: Appointment) -> None:
     """One atomic write within a month; across months the new hold is taken first."""
     old_hold, new_hold = _hold(center, old), _hold(center, new)
-    old_month, new_month = _month(old.start), _month(new.start)
+    old_month, new_month = capacity_month(center, old.start), capacity_month(center, new.start)
     if old_month == new_month:
         await deps.capacity.move(center, new_month, old_hold, new_hold)
         return
@@ -133,7 +129,8 @@ async def _transition(deps: Deps, actor: Principal, current: Appointment, to: Ap
         raise InvalidTransition("the appointment changed meanwhile; reload it", field="status")
     if to in appointments.RELEASES_CAPACITY:
         center = await _center(deps, current.center_id)
-        await deps.capacity.release(center.id, _month(current.start), _hold(center, current))
+        await deps.capacity.release(center.id, capacity_month(center, current.start),
+                                   _hold(center, current))
     if event is not None:
         await deps.events.publish(appointments.event(event, updated, now))
     return updated

@@ -42,7 +42,6 @@ async def free_slots(deps: Deps, center_id: str, start: datetime, end: datetime,
     [center] = await deps.centers.get_many([center_id])
     if center is None:
         raise NotFound("service center not found", field="centerId")
-    months = sorted({(start + timedelta(days=d)).strftime("%Y-%m")
-                     for d in range((end - start).days + 2)})
-    usage = await deps.capacity.usage(center.id, months)
+    usage = await deps.capacity.usage(center.id,
+                                      availability.capacity_months(center, start, end))
     return availability.available_slots(center, usage, start, end, types, loaner, deps.clock())

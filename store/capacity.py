@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 from collections import Counter
 from collections.abc import Sequence
-from datetime import UTC, datetime
 
 from domain.availability import Hold, Usage, capacity, first_full
 from domain.errors import LoanerUnavailable, SlotUnavailable
@@ -67,10 +66,6 @@ class MongoCapacityRepository:
         if first_full(center, usage, Hold(loaners=hold.loaners)) is not None:
             raise LoanerUnavailable("no loaner car left that day", field="loanerRequested")
         raise SlotUnavailable("that slot has just been taken; pick another", field="start")
-
-
-def month_of(at: datetime) -> str:
-    return at.astimezone(UTC).strftime("%Y-%m")
 
 
 def _doc_id(center_id: str, month: str) -> str:

@@ -269,3 +269,27 @@ async def test_a_return_visit_for_the_same_concern_reopens_the_repair(
     assert again["errors"] == []
     reopened = await gql.ok(reopened_query, {"id": first["appointment"]["id"]}, auth)
     assert reopened["node"]["reopened"] is True
+
+
+async def test_visits_near_a_utc_month_end_share_one_capacity_count(
+    gql: GraphQLClient, deps: Deps
+) -> None:
+    # 16:30-18:00 in Los Angeles on 30 April is 23:30-01:00 UTC: the units straddle May 1st UTC.
+    center = await add_center(deps, bays=1, loaners=1, timezone="America/Los_Angeles")
+    auth = gql.bearer(Role.ADMIN, "admin")
+    first, second = [await add_vehicle(deps, await add_owner(deps)) for _ in range(2)]
+    late = datetime.fromisoformat("2027-04-30T16:30:00-07:00")
+    booked = await _book(gql, auth, {**_booking(first.id, center, late),
+                                     "serviceTypes": ["ANNUAL_SERVICE"]})
+    assert booked["errors"] == []
+    overlapping = await _book(gql, auth, _booking(second.id, center,
+                                                  late + timedelta(minutes=30)))
+    assert [e["__typename"] for e in overlapping["errors"]] == ["SlotUnavailable"]
+    same_day_loaner = await _book(gql, auth, {**_booking(second.id, center,
+                                                         late - timedelta(hours=6)),
+                                              "loanerRequested": True})
+    assert same_day_loaner["errors"] == []
+    no_loaner_left = await _book(gql, auth, {**_booking(first.id, center,
+                                                        late - timedelta(hours=3)),
+                                             "loanerRequested": True})
+    assert [e["__typename"] for e in no_loaner_left["errors"]] == ["LoanerUnavailable"]
