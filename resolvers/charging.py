@@ -143,11 +143,18 @@ class ChargingStats:
                       for m in stats.by_month])
 
 
+def _ensure_owner_view(info: Info[Context, None], root: VehicleRoot) -> None:
+    """Where and when someone charges is theirs: service staff reaching a vehicle through an
+    appointment see its battery health, not its charging history."""
+    ensure(can_read_owner(info.context.actor, root.owner_id), "see this vehicle's charging")
+
+
 async def charging_sessions(
     root: strawberry.Parent[VehicleRoot], info: Info[Context, None], first: int | None = None,
     after: str | None = None, from_: From = None, to: To = None,
     location_type: LocationType | None = None,
 ) -> relay.Connection[ChargingSession]:
+    _ensure_owner_view(info, root)
     where = charging_stats.SessionFilter(charging_stats.window(from_, to), location_type)
     page = await info.context.loaders.charging_sessions.load(
         (root.id, (page_request(first, after), where)))
@@ -158,6 +165,7 @@ async def charging_stats_of(
     root: strawberry.Parent[VehicleRoot], info: Info[Context, None], from_: From = None,
     to: To = None,
 ) -> ChargingStats:
+    _ensure_owner_view(info, root)
     loaders = info.context.loaders
     owner = await loaders.owner.load(root.owner_id)
     timezone = owner.timezone if owner else "UTC"

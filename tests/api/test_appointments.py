@@ -293,3 +293,19 @@ async def test_visits_near_a_utc_month_end_share_one_capacity_count(
                                                         late - timedelta(hours=3)),
                                              "loanerRequested": True})
     assert [e["__typename"] for e in no_loaner_left["errors"]] == ["LoanerUnavailable"]
+
+
+async def test_staff_reach_the_vehicle_but_not_its_charging_history(
+    gql: GraphQLClient, deps: Deps
+) -> None:
+    center = await add_center(deps)
+    vehicle = await add_vehicle(deps, await add_owner(deps))
+    staff = gql.bearer(Role.SERVICE_STAFF, "tech", center_id=center.id)
+    booked = await _book(gql, staff, _booking(vehicle.id, center, next_weekday_at(10)))
+    query = """query($id: ID!) { node(id: $id) { ... on Appointment { vehicle { vin
+      batteryHealth { status } %s } } } }"""
+    allowed = await gql.ok(query % "", {"id": booked["appointment"]["id"]}, staff)
+    assert allowed["node"]["vehicle"]["vin"] == vehicle.vin
+    for field in ("chargingSessions { edges { cursor } }", "chargingStats { sessions }"):
+        body = await gql.post(query % field, {"id": booked["appointment"]["id"]}, staff)
+        assert error_codes(body) == ["FORBIDDEN"]
