@@ -14,6 +14,7 @@ from domain.appointments import Appointment, AppointmentStatus
 from domain.battery import BatteryState
 from domain.charging import ChargingSession
 from domain.charging_stats import SessionFilter, StatsRow, StatsWindow
+from domain.ota import Counts, SoftwareRelease, UpdateCampaign, VehicleUpdate
 from domain.owners import Owner
 from domain.pagination import Page, PageRequest
 from domain.service_centers import ServiceCenter, ServiceType
@@ -65,8 +66,21 @@ class Loaders:
         tuple[str, tuple[PageRequest, StatsWindow, AppointmentStatus | None]],
         Page[Appointment]] = field(init=False)
 
+    release: DataLoader[str, SoftwareRelease | None] = field(init=False)
+    campaign: DataLoader[str, UpdateCampaign | None] = field(init=False)
+    campaign_counts: DataLoader[str, Counts] = field(init=False)
+    vehicle_update: DataLoader[str, VehicleUpdate | None] = field(init=False)
+    open_updates: DataLoader[str, list[VehicleUpdate]] = field(init=False)
+    update_pages: DataLoader[tuple[str, PageRequest], Page[VehicleUpdate]] = field(init=False)
+
     def __post_init__(self) -> None:
         deps = self.deps
+        self.release = DataLoader(deps.ota.releases)
+        self.campaign = DataLoader(deps.ota.campaigns)
+        self.campaign_counts = DataLoader(deps.ota.counts)
+        self.vehicle_update = DataLoader(deps.ota.updates)
+        self.open_updates = DataLoader(deps.ota.open_for_vehicles)
+        self.update_pages = keyed_loader(deps.ota.update_pages)
         self.owner = DataLoader(deps.owners.get_many)
         self.vehicle = DataLoader(deps.vehicles.get_many)
         self.battery = DataLoader(deps.battery.get_many)

@@ -22,6 +22,7 @@ from resolvers.appointments import AppointmentMutation
 from resolvers.catalogue import CatalogueQuery
 from resolvers.charging import ChargingMutation
 from resolvers.errors import ErrorPolicy, log_unexpected
+from resolvers.ota import OtaMutation, OtaQuery
 from resolvers.owners import OwnerMutation, OwnerQuery
 from resolvers.service_centers import ServiceCenterQuery
 from resolvers.tariffs import TariffMutation
@@ -37,13 +38,13 @@ VALIDATION_RULES: list[type[ASTValidationRule]] = [
 
 
 @strawberry.type
-class Query(OwnerQuery, VehicleQuery, CatalogueQuery, ServiceCenterQuery):
+class Query(OwnerQuery, VehicleQuery, CatalogueQuery, ServiceCenterQuery, OtaQuery):
     node: relay.Node = relay.node(description="Any object by its global ID.")
 
 
 @strawberry.type
 class Mutation(OwnerMutation, VehicleMutation, ChargingMutation, TariffMutation,
-               AppointmentMutation):
+               AppointmentMutation, OtaMutation):
     pass
 
 

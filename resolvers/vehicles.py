@@ -27,6 +27,7 @@ from resolvers.charging import (
     charging_stats_of,
 )
 from resolvers.context import Context
+from resolvers.ota import VehicleUpdate, vehicle_available_updates, vehicle_update_history
 from resolvers.owners import Owner
 from resolvers.relay import local_id
 from resolvers.user_errors import UserError, attempt
@@ -57,6 +58,10 @@ class Vehicle(relay.Node):
         resolver=vehicle_appointments, description="Service appointments, newest first.")
     service_due: list[ServiceDue] = strawberry.field(
         resolver=vehicle_service_due, description="Scheduled maintenance, soonest first.")
+    available_updates: list[VehicleUpdate] = strawberry.field(
+        resolver=vehicle_available_updates, description="Updates offered and not finished.")
+    update_history: relay.Connection[VehicleUpdate] = strawberry.field(
+        resolver=vehicle_update_history, description="Every update offered, newest first.")
 
     @classmethod
     def from_domain(cls, vehicle: vehicles.Vehicle) -> Self:

@@ -13,6 +13,7 @@ from domain.ports import (
     CapacityRepository,
     ChargingRepository,
     EventSink,
+    OtaRepository,
     OwnerRepository,
     ServiceCenterRepository,
     VehicleRepository,
@@ -32,6 +33,7 @@ class Deps:
     centers: ServiceCenterRepository
     capacity: CapacityRepository
     appointments: AppointmentRepository
+    ota: OtaRepository
     events: EventSink
     efficiency: ChargingEfficiency = field(default_factory=ChargingEfficiency)
     health_policy: HealthPolicy = field(default_factory=HealthPolicy)

@@ -15,16 +15,22 @@ from store.client import Document
 
 SCHEMA_VERSION = 1
 _UPPER = re.compile(r"([A-Z])")
+# Only field names are renamed; data keys such as locales ("de-DE") or months stay as they are.
+_IDENTIFIER = re.compile(r"[a-z][A-Za-z0-9_]*")
 
 
 @cache
 def _camel(name: str) -> str:
+    if not _IDENTIFIER.fullmatch(name):
+        return name
     head, *rest = name.split("_")
     return head + "".join(part.title() for part in rest)
 
 
 @cache
 def _snake(name: str) -> str:
+    if not _IDENTIFIER.fullmatch(name):
+        return name
     return _UPPER.sub(lambda match: "_" + match.group(1).lower(), name)
 
 

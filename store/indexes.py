@@ -14,6 +14,9 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("vin", ASCENDING)], unique=True, name="vin_unique"),
         # Owner.vehicles pages by _id within one owner.
         IndexModel([("ownerId", ASCENDING), ("_id", ASCENDING)], name="owner_id"),
+        # Campaign offers scan a model's fleet; the version distribution groups by version.
+        IndexModel([("modelId", ASCENDING), ("softwareVersion", ASCENDING)],
+                   name="model_version"),
     ],
     "chargingSessions": [
         # Idempotency: one session per externalId and vehicle, however often it is reported.
@@ -35,6 +38,19 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("centerId", ASCENDING), ("_id", DESCENDING)], name="center_id"),
         IndexModel([("vehicleId", ASCENDING), ("status", ASCENDING), ("completedAt", DESCENDING)],
                    name="vehicle_completed"),
+    ],
+    "updateCampaigns": [
+        IndexModel([("status", ASCENDING), ("_id", DESCENDING)], name="status_id"),
+    ],
+    "vehicleUpdates": [
+        # At most one offer per vehicle and campaign, however often offers are made.
+        IndexModel([("campaignId", ASCENDING), ("vehicleId", ASCENDING)], unique=True,
+                   name="campaign_vehicle_unique"),
+        IndexModel([("vehicleId", ASCENDING), ("version", ASCENDING), ("_id", DESCENDING)],
+                   name="vehicle_version"),
+        IndexModel([("vehicleId", ASCENDING), ("_id", DESCENDING)], name="vehicle_id"),
+        IndexModel([("campaignId", ASCENDING), ("stage", ASCENDING), ("status", ASCENDING)],
+                   name="campaign_stage_status"),
     ],
 }
 

@@ -9,6 +9,7 @@ from store.battery import MongoBatteryRepository
 from store.capacity import MongoCapacityRepository
 from store.charging import MongoChargingRepository
 from store.client import Database
+from store.ota import MongoOtaRepository
 from store.owners import MongoOwnerRepository
 from store.service_centers import MongoServiceCenterRepository
 from store.vehicles import MongoVehicleRepository
@@ -23,6 +24,7 @@ class MongoRepositories:
     centers: MongoServiceCenterRepository
     capacity: MongoCapacityRepository
     appointments: MongoAppointmentRepository
+    ota: MongoOtaRepository
 
 
 def build_repositories(db: Database) -> MongoRepositories:
@@ -30,4 +32,4 @@ def build_repositories(db: Database) -> MongoRepositories:
         owners=MongoOwnerRepository(db), vehicles=MongoVehicleRepository(db),
         charging=MongoChargingRepository(db), battery=MongoBatteryRepository(db),
         centers=MongoServiceCenterRepository(db), capacity=MongoCapacityRepository(db),
-        appointments=MongoAppointmentRepository(db))
+        appointments=MongoAppointmentRepository(db), ota=MongoOtaRepository(db))
