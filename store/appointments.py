@@ -27,20 +27,20 @@ class MongoAppointmentRepository:
         return await find_by_ids(self._appointments, Appointment, ids)
 
     async def by_idempotency_key(self, vehicle_id: str, key: str) -> Appointment | None:
-        doc = await self._appointments.find_one({"vehicleId": vehicle_id, "idempotencyKey": key})
+        doc = await self._appointments.find_one({"bookingKey": f"{vehicle_id}:{key}"})
         return from_document(Appointment, doc) if doc else None
 
     async def add(self, appointment: Appointment) -> bool:
         """False when the vehicle already has an appointment with this idempotency key."""
         try:
-            await self._appointments.insert_one(to_document(appointment))
+            await self._appointments.insert_one(_document(appointment))
         except DUPLICATE_KEY_ERRORS:
             return False
         return True
 
     async def add_many(self, appointments: Sequence[Appointment]) -> None:
         if appointments:
-            await self._appointments.insert_many([to_document(a) for a in appointments])
+            await self._appointments.insert_many([_document(a) for a in appointments])
 
     async def change(self, appointment: Appointment, entry: HistoryEntry,
                      fields: dict[str, object]) -> Appointment | None:
@@ -108,6 +108,13 @@ class MongoAppointmentRepository:
             found[group["_id"]["vehicle"]][ServiceType(group["_id"]["type"])] = LastService(
                 group["at"], group.get("km"))
         return [found[vehicle_id] for vehicle_id in vehicle_ids]
+
+
+def _document(appointment: Appointment) -> Document:
+    doc = to_document(appointment)
+    if appointment.idempotency_key:
+        doc["bookingKey"] = f"{appointment.vehicle_id}:{appointment.idempotency_key}"
+    return doc
 
 
 def _page(rows: list[Document], request: PageRequest) -> Page[Appointment]:

@@ -37,7 +37,7 @@ class MongoChargingRepository:
 
     async def _insert_unordered(self, sessions: Sequence[ChargingSession]) -> set[int]:
         try:
-            await self._sessions.insert_many([to_document(s) for s in sessions], ordered=False)
+            await self._sessions.insert_many([_document(s) for s in sessions], ordered=False)
         except BULK_WRITE_ERRORS as error:
             failures: list[Document] = getattr(error, "details", {}).get("writeErrors", [])
             if any(failure["code"] != DUPLICATE_KEY for failure in failures):
@@ -48,11 +48,10 @@ class MongoChargingRepository:
     async def _by_external_id(self, sessions: Sequence[ChargingSession]) -> list[ChargingSession]:
         if not sessions:
             return []
-        keys = [{"vehicleId": s.vehicle_id, "externalId": s.external_id} for s in sessions]
-        docs = await self._sessions.find({"$or": keys}).to_list(None)
-        found = {(d["vehicleId"], d["externalId"]): from_document(ChargingSession, d)
-                 for d in docs}
-        return [found[(s.vehicle_id, s.external_id)] for s in sessions]
+        keys = [_dedup_key(s) for s in sessions]
+        docs = await self._sessions.find({"dedupKey": {"$in": keys}}).to_list(None)
+        found = {d["dedupKey"]: from_document(ChargingSession, d) for d in docs}
+        return [found[key] for key in keys]
 
     async def pages(self, vehicle_ids: Sequence[str], request: PageRequest,
                     where: SessionFilter) -> list[Page[ChargingSession]]:
@@ -74,6 +73,14 @@ class MongoChargingRepository:
         for group in groups:
             rows[group["_id"]["vehicleId"]].append(_stats_row(group))
         return rows
+
+
+def _dedup_key(session: ChargingSession) -> str:
+    return f"{session.vehicle_id}:{session.external_id}"
+
+
+def _document(session: ChargingSession) -> Document:
+    return {**to_document(session), "dedupKey": _dedup_key(session)}
 
 
 def _page(rows: list[Document], request: PageRequest) -> Page[ChargingSession]:

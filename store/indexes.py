@@ -19,9 +19,9 @@ INDEXES: dict[str, list[IndexModel]] = {
                    name="model_version"),
     ],
     "chargingSessions": [
-        # Idempotency: one session per externalId and vehicle, however often it is reported.
-        IndexModel([("vehicleId", ASCENDING), ("externalId", ASCENDING)], unique=True,
-                   name="vehicle_external_id_unique"),
+        # Idempotency: one session per vehicle and externalId, however often it is reported.
+        # One combined field, not a compound unique index: mongoeco checks those in O(n).
+        IndexModel([("dedupKey", ASCENDING)], unique=True, name="dedup_key_unique"),
         # Newest-first pages (ids are start-time ordered) and the stats' startedAt range.
         IndexModel([("vehicleId", ASCENDING), ("_id", DESCENDING)], name="vehicle_id"),
         IndexModel([("vehicleId", ASCENDING), ("startedAt", ASCENDING)], name="vehicle_started"),
@@ -31,9 +31,8 @@ INDEXES: dict[str, list[IndexModel]] = {
     ],
     "appointments": [
         # Idempotent booking: a retried request with the same key finds the first appointment.
-        IndexModel([("vehicleId", ASCENDING), ("idempotencyKey", ASCENDING)], unique=True,
-                   name="vehicle_idempotency_unique",
-                   partialFilterExpression={"idempotencyKey": {"$type": "string"}}),
+        IndexModel([("bookingKey", ASCENDING)], unique=True, name="booking_key_unique",
+                   partialFilterExpression={"bookingKey": {"$type": "string"}}),
         IndexModel([("vehicleId", ASCENDING), ("_id", DESCENDING)], name="vehicle_id"),
         IndexModel([("centerId", ASCENDING), ("_id", DESCENDING)], name="center_id"),
         IndexModel([("vehicleId", ASCENDING), ("status", ASCENDING), ("completedAt", DESCENDING)],
@@ -44,8 +43,7 @@ INDEXES: dict[str, list[IndexModel]] = {
     ],
     "vehicleUpdates": [
         # At most one offer per vehicle and campaign, however often offers are made.
-        IndexModel([("campaignId", ASCENDING), ("vehicleId", ASCENDING)], unique=True,
-                   name="campaign_vehicle_unique"),
+        IndexModel([("offerKey", ASCENDING)], unique=True, name="offer_key_unique"),
         IndexModel([("vehicleId", ASCENDING), ("version", ASCENDING), ("_id", DESCENDING)],
                    name="vehicle_version"),
         IndexModel([("vehicleId", ASCENDING), ("_id", DESCENDING)], name="vehicle_id"),

@@ -91,7 +91,9 @@ class MongoOtaRepository:
             return []
         skipped: set[int] = set()
         try:
-            await self._updates.insert_many([to_document(u) for u in updates], ordered=False)
+            await self._updates.insert_many(
+                [{**to_document(u), "offerKey": f"{u.campaign_id}:{u.vehicle_id}"}
+                 for u in updates], ordered=False)
         except BULK_WRITE_ERRORS as error:
             failures: list[Document] = getattr(error, "details", {}).get("writeErrors", [])
             if any(f["code"] != DUPLICATE_KEY for f in failures):
