@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -39,7 +40,14 @@ class LoggingEventSink:
     """Until notifications subscribe to events, they are logged."""
 
     async def publish(self, event: DomainEvent) -> None:
-        log.info("event %s", event)
+        log.debug("event %s", event)
+
+
+class DiscardEvents:
+    """For seeding: its health events (some per demo vehicle) are not news and would flood logs."""
+
+    async def publish(self, event: DomainEvent) -> None:
+        pass
 
 
 class GraphQLApp(GraphQL[Context, None]):
@@ -83,7 +91,8 @@ async def readyz(request: Request) -> Response:
 async def seed_embedded(settings: Settings, deps: Deps) -> None:
     """The embedded store starts with demo data, so the app is explorable at once."""
     if settings.embedded and settings.evj_seed_owners > 0:
-        vehicles = await seed_demo_if_empty(deps, settings.evj_seed_owners, settings.evj_seed)
+        quiet = dataclasses.replace(deps, events=DiscardEvents())
+        vehicles = await seed_demo_if_empty(quiet, settings.evj_seed_owners, settings.evj_seed)
         if vehicles:
             log.info("seeded %d demo owners with %d vehicles", settings.evj_seed_owners, vehicles)
 

@@ -27,7 +27,7 @@ class Settings(BaseSettings):
     jwt_audience: str | None = Field(None, description="Required `aud` claim, if set.")
     jwt_issuer: str | None = Field(None, description="Required `iss` claim, if set.")
     evj_data_path: str | None = Field(None, description="Embedded: SQLite file to keep data.")
-    evj_seed_owners: int = Field(200, ge=0, description="Embedded: demo owners seeded if empty.")
+    evj_seed_owners: int = Field(50, ge=0, description="Embedded: demo owners seeded if empty.")
     evj_seed: int = Field(7, description="Seed of the demo data.")
     evj_graphiql: bool = Field(True, description="Serve GraphiQL at GET /graphql.")
     evj_ac_efficiency: float = Field(0.90, gt=0.5, le=1.0,

@@ -14,13 +14,12 @@ from hypothesis import strategies as st
 
 from domain.appointments import (
     FIRST_TIME_FIX_DAYS,
-    MIN_NOTICE,
     TRANSITIONS,
     Appointment,
     AppointmentStatus,
     is_return_visit,
 )
-from domain.availability import capacity, hold_for, is_offered_start
+from domain.availability import MIN_NOTICE, capacity, hold_for, is_offered_start
 from domain.ids import looks_like_id
 from domain.service_centers import ServiceCenter, duration_minutes
 from domain.vehicles import Vehicle
