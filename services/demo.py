@@ -153,7 +153,7 @@ def with_home_tariff(owner: Owner, seed: int) -> Owner:
 HISTORY_YEARS = (1.0, 3.0)
 # `now` when demo sessions are accepted: every one of them has ended by then.
 ACCEPTED_AT = EPOCH + timedelta(days=1)
-SESSION_CHUNK = 4000  # sessions per insert while seeding
+SESSION_CHUNK = 1000  # sessions per insert_many: one bounded round-trip each
 _YEAR = timedelta(days=365.25)
 _EFFICIENCY = ChargingEfficiency()
 _HOME_KW = 11.0  # a home wallbox gives the car's on-board charger at most this
