@@ -217,7 +217,7 @@ async def main(requests: int, owners: int, do_profile: bool, refetch_owners: boo
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--requests", type=int, default=2000, help="timed requests per kind")
-    parser.add_argument("--owners", type=int, default=1000, help="demo owners to seed")
+    parser.add_argument("--owners", type=int, default=100, help="demo owners to seed")
     parser.add_argument("--profile", action="store_true", help="cProfile GraphQL afterwards")
     parser.add_argument("--refetch-owners", action="store_true",
                         help="plain endpoint re-reads vehicle owners (one more round-trip "

@@ -24,10 +24,11 @@ from domain.appointments import (
     HistoryEntry,
 )
 from domain.availability import Hold, capacity_month, hold_for
-from domain.errors import InvalidTransition, NotFound
+from domain.errors import InvalidTransition
 from domain.service_centers import ServiceCenter
 from domain.vehicles import Vehicle
 from services.deps import Deps
+from services.lookup import one
 
 S = AppointmentStatus
 
@@ -153,24 +154,15 @@ def _hold(center: ServiceCenter, appointment: Appointment) -> Hold:
 
 
 async def _vehicle(deps: Deps, vehicle_id: str) -> Vehicle:
-    [vehicle] = await deps.vehicles.get_many([vehicle_id])
-    if vehicle is None:
-        raise NotFound("vehicle not found", field="vehicleId")
-    return vehicle
+    return await one(deps.vehicles.get_many, vehicle_id, "vehicle", "vehicleId")
 
 
 async def _center(deps: Deps, center_id: str) -> ServiceCenter:
-    [center] = await deps.centers.get_many([center_id])
-    if center is None:
-        raise NotFound("service center not found", field="centerId")
-    return center
+    return await one(deps.centers.get_many, center_id, "service center", "centerId")
 
 
 async def _appointment(deps: Deps, appointment_id: str) -> Appointment:
-    [appointment] = await deps.appointments.get_many([appointment_id])
-    if appointment is None:
-        raise NotFound("appointment not found", field="id")
-    return appointment
+    return await one(deps.appointments.get_many, appointment_id, "appointment", "id")
 
 
 async def _by_key(deps: Deps, vehicle_id: str, key: str | None) -> Appointment:

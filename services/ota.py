@@ -18,6 +18,7 @@ from domain.ota import (
 from domain.pagination import Page, PageRequest
 from domain.vehicles import normalize_vin
 from services.deps import Deps
+from services.lookup import one
 
 
 def _admin(actor: Principal) -> None:
@@ -154,17 +155,11 @@ async def _check_campaign(deps: Deps, campaign_id: str) -> None:
 
 
 async def _release(deps: Deps, release_id: str) -> SoftwareRelease:
-    [release] = await deps.ota.releases([release_id])
-    if release is None:
-        raise NotFound("software release not found", field="releaseId")
-    return release
+    return await one(deps.ota.releases, release_id, "software release", "releaseId")
 
 
 async def _campaign(deps: Deps, campaign_id: str) -> UpdateCampaign:
-    [campaign] = await deps.ota.campaigns([campaign_id])
-    if campaign is None:
-        raise NotFound("campaign not found", field="id")
-    return campaign
+    return await one(deps.ota.campaigns, campaign_id, "campaign", "id")
 
 
 async def version_distribution(deps: Deps, actor: Principal,

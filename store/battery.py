@@ -1,6 +1,6 @@
 """Per-vehicle battery state in `batteryStates`: counters and capped per-month capacity samples.
 
-Each batch of sessions is one atomic update ($inc, $push with $sort/$slice, $max), so concurrent
+Each batch of sessions is one atomic update ($inc, $push with $slice, $max), so concurrent
 writers never lose a sample and a health read is one small document, whatever the history.
 """
 
