@@ -24,6 +24,7 @@ from domain.tariffs import HomeTariff, TariffWindow, tariff, tariff_window
 from domain.vehicles import Vehicle
 from services.charging import update_battery_health
 from services.demo_centers import seed_service_network
+from services.demo_ota import seed_ota
 from services.deps import Deps
 
 _FIRST = ("Ana", "Ben", "Chloé", "Dev", "Elif", "Femi", "Greta", "Hiro", "Ines", "Jonas",
@@ -153,7 +154,7 @@ def with_home_tariff(owner: Owner, seed: int) -> Owner:
 HISTORY_YEARS = (1.0, 3.0)
 # `now` when demo sessions are accepted: every one of them has ended by then.
 ACCEPTED_AT = EPOCH + timedelta(days=1)
-SESSION_CHUNK = 1000  # sessions per insert_many: one bounded round-trip each
+SESSION_CHUNK = 500  # sessions per insert_many: one bounded round-trip each
 _YEAR = timedelta(days=365.25)
 _EFFICIENCY = ChargingEfficiency()
 _HOME_KW = 11.0  # a home wallbox gives the car's on-board charger at most this
@@ -428,6 +429,7 @@ async def seed_demo(
         await deps.vehicles.add_many(vehicles)
         await seed_service_network(deps, vehicles, {o.id: o.timezone for o in owners}, seed)
         await _seed_charging(deps, seed, zip(owners, chunk, strict=True))
+        await seed_ota(deps, vehicles, seed)
         written += len(vehicles)
         if progress:
             progress(len(chunk))

@@ -70,18 +70,23 @@ async def _step(deps: Deps, actor: Principal, campaign_id: str,
     if after is None:
         raise InvalidTransition("the campaign changed meanwhile; reload it", field="status")
     if offer and after.status is ota.CampaignStatus.ACTIVE:
-        await offer_updates(deps, after)
+        # An advance only reaches the new slice; a resume offers the whole stage again.
+        since = ota.stage_percent(before) if after.current_stage > before.current_stage else 0.0
+        await offer_updates(deps, after, since)
     return after
 
 
-async def offer_updates(deps: Deps, campaign: UpdateCampaign) -> int:
-    """Offers the release to every eligible vehicle inside the current stage; idempotent."""
+async def offer_updates(deps: Deps, campaign: UpdateCampaign, since_percent: float = 0.0) -> int:
+    """Offers the release to eligible vehicles whose bucket lies in [since, stage); idempotent.
+
+    Buckets are stable, so the vehicles below `since` were offered at an earlier stage.
+    """
     release = await _release(deps, campaign.release_id)
-    now, offered = deps.clock(), 0
+    now, offered, upto = deps.clock(), 0, ota.stage_percent(campaign)
     async for batch in deps.ota.fleet(release.target_models):
         offers = [ota.offer(campaign, release, v["_id"], v["ownerId"], now) for v in batch
-                  if ota.eligible(release, v["modelId"], v.get("softwareVersion"))
-                  and ota.in_rollout(campaign, v["_id"])]
+                  if since_percent <= ota.bucket(v["_id"], campaign.id) < upto
+                  and ota.eligible(release, v["modelId"], v.get("softwareVersion"))]
         for update in await deps.ota.add_offers(offers):
             await deps.events.publish(ota.event(ota.UpdateOffered, update, now))
             offered += 1
@@ -151,7 +156,7 @@ async def _check_campaign(deps: Deps, campaign_id: str) -> None:
             campaign, await deps.ota.stage_counts(campaign_id, campaign.current_stage)):
         advanced = await deps.ota.replace_campaign(campaign, ota.advance(campaign))
         if advanced is not None:
-            await offer_updates(deps, advanced)
+            await offer_updates(deps, advanced, ota.stage_percent(campaign))
 
 
 async def _release(deps: Deps, release_id: str) -> SoftwareRelease:

@@ -27,7 +27,8 @@ class MongoVehicleRepository:
         return from_document(Vehicle, doc) if doc else None
 
     async def get_many_by_vin(self, vins: Sequence[str]) -> list[Vehicle | None]:
-        docs = await self._vehicles.find({"vin": {"$in": list(vins)}}).to_list(None)
+        query = {"vin": vins[0]} if len(vins) == 1 else {"vin": {"$in": list(vins)}}
+        docs = await self._vehicles.find(query).to_list(None)
         by_vin = {doc["vin"]: from_document(Vehicle, doc) for doc in docs}
         return [by_vin.get(vin) for vin in vins]
 
