@@ -18,7 +18,7 @@ from domain.availability import Slot
 from domain.charging_stats import window
 from domain.errors import InvalidInput
 from domain.geo import point
-from domain.pagination import Page, page_request
+from domain.pagination import page_request
 from domain.service_centers import ServiceType
 from resolvers.context import Context
 from resolvers.geo import GeoPoint, GeoPointInput
@@ -115,13 +115,9 @@ class ServiceCenterQuery:
                               radius_km: float = 50.0, first: int | None = None,
                               after: str | None = None) -> relay.Connection[ServiceCenter]:
         info.context.actor  # noqa: B018  # signed-in users only
-        request = page_request(first, after)
-        found = await center_service.centers_near(info.context.deps,
-                                                  point(near.lat, near.lng, "near"), radius_km)
-        ids = [center.id for center, _ in found]
-        begin = ids.index(request.after) + 1 if request.after in ids else 0
-        rows = found[begin:begin + request.first + 1]
-        page = Page(rows[:request.first], len(rows) > request.first)
+        page = await center_service.centers_near_page(
+            info.context.deps, point(near.lat, near.lng, "near"), radius_km,
+            page_request(first, after))
         return connection(page, lambda pair: ServiceCenter.from_domain(*pair),
                           key=lambda pair: pair[0].id)
 

@@ -9,6 +9,7 @@ from domain import availability
 from domain.availability import Slot
 from domain.errors import InvalidInput, NotFound
 from domain.geo import GeoPoint, distance_km
+from domain.pagination import Page, PageRequest, page_from_rows
 from domain.service_centers import ServiceCenter, ServiceType
 from domain.validation import utc
 from services.deps import Deps
@@ -30,6 +31,15 @@ async def centers_near(deps: Deps, near: GeoPoint,
     found = [(c, distance_km(near, c.location)) for c in candidates]
     return sorted(((c, d) for c, d in found if d <= radius_km), key=lambda pair: (pair[1],
                                                                                  pair[0].id))
+
+
+async def centers_near_page(deps: Deps, near: GeoPoint, radius_km: float,
+                            request: PageRequest) -> Page[tuple[ServiceCenter, float]]:
+    """A page of the nearest-first list; the cursor names the last center seen."""
+    found = await centers_near(deps, near, radius_km)
+    ids = [center.id for center, _ in found]
+    begin = ids.index(request.after) + 1 if request.after in ids else 0
+    return page_from_rows(found[begin:begin + request.first + 1], request.first)
 
 
 async def free_slots(deps: Deps, center_id: str, start: datetime, end: datetime,
