@@ -38,6 +38,10 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("vehicleId", ASCENDING), ("status", ASCENDING), ("completedAt", DESCENDING)],
                    name="vehicle_completed"),
     ],
+    "chargingStations": [
+        IndexModel([("location.lat", ASCENDING), ("location.lng", ASCENDING)], name="lat_lng"),
+        IndexModel([("maxPowerKw", ASCENDING)], name="max_power_kw"),
+    ],
     "updateCampaigns": [
         IndexModel([("status", ASCENDING), ("_id", DESCENDING)], name="status_id"),
     ],
