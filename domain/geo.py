@@ -29,3 +29,14 @@ def distance_km(a: GeoPoint, b: GeoPoint) -> float:
     d_phi, d_lambda = phi2 - phi1, math.radians(b.lng - a.lng)
     h = math.sin(d_phi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(d_lambda / 2) ** 2
     return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(min(1.0, h)))
+
+
+KM_PER_DEGREE = 111.32
+
+
+def box_around(center: GeoPoint, radius_km: float) -> tuple[float, float, float, float]:
+    """(south, west, north, east) enclosing the circle: a cheap indexed prefilter."""
+    lat_span = radius_km / KM_PER_DEGREE
+    lng_span = radius_km / (KM_PER_DEGREE * max(math.cos(math.radians(center.lat)), 0.01))
+    return (center.lat - lat_span, center.lng - lng_span, center.lat + lat_span,
+            center.lng + lng_span)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 from dataclasses import dataclass
 
 from domain.errors import InvalidInput
@@ -51,3 +52,9 @@ def page_request(first: int | None, after: str | None) -> PageRequest:
 def page_from_rows[T](rows: list[T], first: int) -> Page[T]:
     """Rows were fetched with limit first + 1: the extra one only says a next page exists."""
     return Page(rows[:first], len(rows) > first)
+
+
+def position_key(item_id: str) -> str:
+    """A cursor key for lists ordered by something other than a time-ordered id (e.g. distance):
+    it names the item, and the page continues after it."""
+    return hashlib.sha256(item_id.encode()).hexdigest()[:24]

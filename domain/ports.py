@@ -17,6 +17,7 @@ from domain.owners import Owner
 from domain.pagination import Page, PageRequest
 from domain.service_centers import ServiceCenter, ServiceType
 from domain.service_schedule import LastService
+from domain.stations import ChargingStation
 from domain.tariffs import HomeTariff
 from domain.vehicles import Vehicle
 
@@ -118,6 +119,13 @@ class OtaRepository(Protocol):
                              after: VehicleUpdate) -> VehicleUpdate | None: ...
     async def version_distribution(self, model_id: str | None
                                    ) -> list[tuple[str, str, int]]: ...
+
+
+class ChargingStationRepository(Protocol):
+    async def upsert_many(self, stations: Sequence[ChargingStation]) -> tuple[int, int]: ...
+    async def get_many(self, ids: Sequence[str]) -> list[ChargingStation | None]: ...
+    async def in_box(self, south: float, west: float, north: float, east: float,
+                     min_power_kw: float = 0.0) -> list[ChargingStation]: ...
 
 
 class EventSink(Protocol):

@@ -21,6 +21,7 @@ from strawberry.types import ExecutionContext
 from resolvers.appointments import AppointmentMutation
 from resolvers.catalogue import CatalogueQuery
 from resolvers.charging import ChargingMutation
+from resolvers.charging_stations import ChargingStationMutation, ChargingStationQuery
 from resolvers.errors import ErrorPolicy, log_unexpected
 from resolvers.ota import OtaMutation, OtaQuery
 from resolvers.owners import OwnerMutation, OwnerQuery
@@ -38,13 +39,14 @@ VALIDATION_RULES: list[type[ASTValidationRule]] = [
 
 
 @strawberry.type
-class Query(OwnerQuery, VehicleQuery, CatalogueQuery, ServiceCenterQuery, OtaQuery):
+class Query(OwnerQuery, VehicleQuery, CatalogueQuery, ServiceCenterQuery, OtaQuery,
+            ChargingStationQuery):
     node: relay.Node = relay.node(description="Any object by its global ID.")
 
 
 @strawberry.type
 class Mutation(OwnerMutation, VehicleMutation, ChargingMutation, TariffMutation,
-               AppointmentMutation, OtaMutation):
+               AppointmentMutation, OtaMutation, ChargingStationMutation):
     pass
 
 

@@ -12,6 +12,7 @@ from domain.ports import (
     BatteryRepository,
     CapacityRepository,
     ChargingRepository,
+    ChargingStationRepository,
     EventSink,
     OtaRepository,
     OwnerRepository,
@@ -34,6 +35,7 @@ class Deps:
     capacity: CapacityRepository
     appointments: AppointmentRepository
     ota: OtaRepository
+    stations: ChargingStationRepository
     events: EventSink
     efficiency: ChargingEfficiency = field(default_factory=ChargingEfficiency)
     health_policy: HealthPolicy = field(default_factory=HealthPolicy)

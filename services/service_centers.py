@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import math
 from datetime import datetime, timedelta
 
 from domain import availability
 from domain.availability import Slot
 from domain.errors import InvalidInput, NotFound
-from domain.geo import GeoPoint, distance_km
+from domain.geo import GeoPoint, box_around, distance_km
 from domain.pagination import Page, PageRequest, page_from_rows
 from domain.service_centers import ServiceCenter, ServiceType
 from domain.validation import utc
@@ -16,7 +15,6 @@ from services.deps import Deps
 
 MAX_RADIUS_KM = 500.0
 MAX_SLOT_RANGE = timedelta(days=31)
-KM_PER_DEGREE = 111.32
 
 
 async def centers_near(deps: Deps, near: GeoPoint,
@@ -24,10 +22,7 @@ async def centers_near(deps: Deps, near: GeoPoint,
     """Centers within the radius, nearest first, with their great-circle distance."""
     if not 0 < radius_km <= MAX_RADIUS_KM:
         raise InvalidInput(f"radiusKm must be in (0, {MAX_RADIUS_KM:g}]", field="radiusKm")
-    lat_span = radius_km / KM_PER_DEGREE
-    lng_span = radius_km / (KM_PER_DEGREE * max(math.cos(math.radians(near.lat)), 0.01))
-    candidates = await deps.centers.in_box(near.lat - lat_span, near.lng - lng_span,
-                                           near.lat + lat_span, near.lng + lng_span)
+    candidates = await deps.centers.in_box(*box_around(near, radius_km))
     found = [(c, distance_km(near, c.location)) for c in candidates]
     return sorted(((c, d) for c, d in found if d <= radius_km), key=lambda pair: (pair[1],
                                                                                  pair[0].id))

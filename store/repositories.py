@@ -8,6 +8,7 @@ from store.appointments import MongoAppointmentRepository
 from store.battery import MongoBatteryRepository
 from store.capacity import MongoCapacityRepository
 from store.charging import MongoChargingRepository
+from store.charging_stations import MongoChargingStationRepository
 from store.client import Database
 from store.ota import MongoOtaRepository
 from store.owners import MongoOwnerRepository
@@ -25,6 +26,7 @@ class MongoRepositories:
     capacity: MongoCapacityRepository
     appointments: MongoAppointmentRepository
     ota: MongoOtaRepository
+    stations: MongoChargingStationRepository
 
 
 def build_repositories(db: Database) -> MongoRepositories:
@@ -32,4 +34,5 @@ def build_repositories(db: Database) -> MongoRepositories:
         owners=MongoOwnerRepository(db), vehicles=MongoVehicleRepository(db),
         charging=MongoChargingRepository(db), battery=MongoBatteryRepository(db),
         centers=MongoServiceCenterRepository(db), capacity=MongoCapacityRepository(db),
-        appointments=MongoAppointmentRepository(db), ota=MongoOtaRepository(db))
+        appointments=MongoAppointmentRepository(db), ota=MongoOtaRepository(db),
+        stations=MongoChargingStationRepository(db))
