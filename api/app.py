@@ -27,7 +27,7 @@ from domain.events import DomainEvent
 from resolvers.context import Context
 from resolvers.errors import client_error
 from resolvers.schema import schema
-from services.demo import seed_demo_if_empty
+from services.demo import seed_demo_if_empty, seed_station_network
 from services.deps import Deps
 from store.client import Database, open_database, ping
 from store.indexes import ensure_indexes
@@ -94,7 +94,9 @@ async def seed_embedded(settings: Settings, deps: Deps) -> None:
         quiet = dataclasses.replace(deps, events=DiscardEvents())
         vehicles = await seed_demo_if_empty(quiet, settings.evj_seed_owners, settings.evj_seed)
         if vehicles:
-            log.info("seeded %d demo owners with %d vehicles", settings.evj_seed_owners, vehicles)
+            stations = await seed_station_network(quiet, settings.evj_seed)
+            log.info("seeded %d demo owners with %d vehicles, %d charging stations",
+                     settings.evj_seed_owners, vehicles, stations)
 
 
 def build_deps(db: Database, settings: Settings) -> Deps:

@@ -46,6 +46,11 @@ def _parser() -> argparse.ArgumentParser:
     token.add_argument("--ttl", type=int, default=60, help="minutes until it expires")
     token.set_defaults(run=_token)
 
+    stations = commands.add_parser("import-stations",
+                                   help="import OCPI 2.2.1 Location objects from a JSON file")
+    stations.add_argument("file", help="a Location, a list of them, or an OCPI {data: [...]}")
+    stations.set_defaults(run=_import_stations)
+
     export = commands.add_parser("export-schema", help="print the GraphQL SDL")
     export.set_defaults(run=_export_schema)
     return parser
@@ -69,6 +74,12 @@ def _seed(args: argparse.Namespace, settings: Settings) -> int:
         return 2
     asyncio.run(seed_store(settings, args.owners, args.seed))
     return 0
+
+
+def _import_stations(args: argparse.Namespace, settings: Settings) -> int:
+    from api.seeding import import_station_file
+
+    return asyncio.run(import_station_file(settings, args.file))
 
 
 def _token(args: argparse.Namespace, settings: Settings) -> int:

@@ -20,6 +20,7 @@ from domain.geo import GeoPoint, point
 from domain.ids import new_id
 from domain.owners import Owner
 from domain.pagination import PageRequest
+from domain.stations import demo_network
 from domain.tariffs import HomeTariff, TariffWindow, tariff, tariff_window
 from domain.vehicles import Vehicle
 from services.charging import update_battery_health
@@ -468,3 +469,12 @@ async def store_is_empty(deps: Deps) -> bool:
 async def seed_demo_if_empty(deps: Deps, count: int, seed: int) -> int:
     """Seeds only a store without owners; returns vehicles written (0 if it had data)."""
     return await seed_demo(deps, count, seed) if await store_is_empty(deps) else 0
+
+
+DEMO_STATIONS = 2000
+
+
+async def seed_station_network(deps: Deps, seed: int, count: int = DEMO_STATIONS) -> int:
+    """A synthetic public charging network along European corridors and in cities."""
+    inserted, _ = await deps.stations.upsert_many(demo_network(seed, count))
+    return inserted

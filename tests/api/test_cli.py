@@ -63,3 +63,16 @@ def test_seed_writes_demo_data_once_into_a_file_store(
     assert "seeded 3 owners" in capsys.readouterr().out
     assert main(["seed", "--owners", "3", "--seed", "5"]) == 0
     assert "already has owners" in capsys.readouterr().out
+
+
+def test_import_stations_reads_an_ocpi_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("EVJ_DATA_PATH", str(tmp_path / "stations.sqlite"))
+    ocpi = ROOT.parent / "shared" / "data" / "ocpi-2.2.1" / "location_example.json"
+    assert main(["import-stations", str(ocpi)]) == 0
+    assert "imported 1, updated 0, rejected 0" in capsys.readouterr().out
+    broken = tmp_path / "broken.json"
+    broken.write_text('{"data": [{"id": "x"}]}')
+    assert main(["import-stations", str(broken)]) == 1
+    assert "rejected 1" in capsys.readouterr().out
