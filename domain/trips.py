@@ -4,7 +4,8 @@
 nodes (point on the route, SoC level) with elapsed minutes as cost. Driving goes forward along
 the route (stations projected onto the origin -> waypoints -> destination line, waypoints are
 mandatory); at a station the car may charge to any level up to `max_charge_to`. Labels floor the
-SoC to the grid, so the reported plan (recomputed with exact SoC) is never below a reserve.
+SoC to the grid (the departure SoC is used exactly), so the reported plan, recomputed with
+exact SoC, is never below a reserve.
 `greedy_plan` is the naive baseline: drive on, charge to `max_charge_to` at the last reachable
 station.
 """
@@ -392,6 +393,8 @@ def _infeasible(ctx: _Context) -> TripPlan:
         f"{name(where[1])}; the car covers about {reach:.0f} km from {request.max_charge_to:g}% "
         f"to the {request.charge_stop_reserve_soc:g}% reserve"
     )
+    if gap <= reach:
+        reason += f"; the {request.departure_soc:g}% departure charge does not reach a charger"
     return TripPlan(feasible=False, reason=reason, warnings=(reason,))
 
 
@@ -465,8 +468,9 @@ def _search(ctx: _Context) -> _Path | None:
             )
         if node not in ahead:
             ahead[node] = _neighbours(ctx, node, limit[node], reach)
+        here_soc = request.departure_soc if node == 0 else level * step  # exact at the start
         for nxt, drop, minutes in ahead[node]:
-            arrive = min(levels - 1, math.floor(level - drop / step + _EPS))
+            arrive = min(levels - 1, math.floor((here_soc - drop) / step + _EPS))
             if arrive > settled[nxt] and arrive >= (end_floor if nxt == last else stop_floor):
                 moves.append((nxt * levels + arrive, cost + minutes))
         for target, value in moves:

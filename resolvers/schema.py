@@ -27,6 +27,7 @@ from resolvers.ota import OtaMutation, OtaQuery
 from resolvers.owners import OwnerMutation, OwnerQuery
 from resolvers.service_centers import ServiceCenterQuery
 from resolvers.tariffs import TariffMutation
+from resolvers.trips import TripQuery
 from resolvers.user_errors import USER_ERROR_TYPES
 from resolvers.vehicles import VehicleMutation, VehicleQuery
 
@@ -40,7 +41,7 @@ VALIDATION_RULES: list[type[ASTValidationRule]] = [
 
 @strawberry.type
 class Query(OwnerQuery, VehicleQuery, CatalogueQuery, ServiceCenterQuery, OtaQuery,
-            ChargingStationQuery):
+            ChargingStationQuery, TripQuery):
     node: relay.Node = relay.node(description="Any object by its global ID.")
 
 

@@ -30,6 +30,7 @@ from resolvers.context import Context
 from resolvers.ota import VehicleUpdate, vehicle_available_updates, vehicle_update_history
 from resolvers.owners import Owner
 from resolvers.relay import local_id
+from resolvers.trips import vehicle_range_estimate
 from resolvers.user_errors import UserError, attempt
 from services import vehicles as vehicle_service
 
@@ -62,6 +63,9 @@ class Vehicle(relay.Node):
         resolver=vehicle_available_updates, description="Updates offered and not finished.")
     update_history: relay.Connection[VehicleUpdate] = strawberry.field(
         resolver=vehicle_update_history, description="Every update offered, newest first.")
+    range_estimate: float = strawberry.field(
+        resolver=vehicle_range_estimate,
+        description="Km from this SoC at this speed and temperature, for the battery as it is.")
 
     @classmethod
     def from_domain(cls, vehicle: vehicles.Vehicle) -> Self:

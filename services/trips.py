@@ -1,0 +1,92 @@
+"""Range estimates and trip plans for a vehicle, over the stored charging-station network."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from domain import battery, trips
+from domain import range as range_model
+from domain.access import Principal, can_read_owner, ensure
+from domain.catalogue import VehicleModel, find_model
+from domain.events import DomainEvent
+from domain.geo import GeoPoint
+from domain.stations import ChargingStation
+from domain.vehicles import Vehicle
+from services.deps import Deps
+from services.lookup import one
+
+KM_PER_DEGREE = 111.32
+
+
+@dataclass(frozen=True, slots=True)
+class TripPlanned(DomainEvent):
+    vehicle_id: str
+    owner_id: str
+    charging_stops: int
+    departure_soc: float
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedTrip:
+    plan: trips.TripPlan
+    stations: dict[str, ChargingStation]  # the stations of the stops, in full
+
+
+async def plan_trip(deps: Deps, actor: Principal, vehicle_id: str,
+                    request: trips.TripRequest) -> PlannedTrip:
+    """The fastest plan over the stored network; infeasible trips are a plan, not an error."""
+    vehicle = await one(deps.vehicles.get_many, vehicle_id, "vehicle", "vehicleId")
+    ensure(can_read_owner(actor, vehicle.owner_id), "plan trips with this vehicle")
+    model = _model(vehicle)
+    usable = await usable_capacity_kwh(deps, vehicle, model)
+    points = [request.origin, *request.waypoints, request.destination]
+    margin = trips.PlanSettings().max_station_detour_km
+    network = await deps.stations.in_box(*_box(points, margin), 0.0)
+    plan = trips.plan_trip(model, usable, request, [_as_trip_station(s) for s in network])
+    if plan.feasible and plan.charging_stops:
+        await deps.events.publish(TripPlanned(
+            at=deps.clock(), vehicle_id=vehicle.id, owner_id=vehicle.owner_id,
+            charging_stops=len(plan.charging_stops), departure_soc=request.departure_soc))
+    used = {stop.station.id for stop in plan.charging_stops}
+    return PlannedTrip(plan, {s.id: s for s in network if s.id in used})
+
+
+async def usable_capacity_kwh(deps: Deps, vehicle: Vehicle, model: VehicleModel) -> float:
+    """The battery as it is now when health is known, else as new."""
+    [state] = await deps.battery.get_many([vehicle.id])
+    if state is None:
+        return model.battery_capacity_kwh
+    health = battery.assess(state, model.battery_capacity_kwh, vehicle.delivered_at,
+                            deps.health_policy)
+    return health.estimated_capacity_kwh or model.battery_capacity_kwh
+
+
+def _model(vehicle: Vehicle) -> VehicleModel:
+    model = find_model(vehicle.model_id)
+    if model is None:
+        raise LookupError(f"vehicle {vehicle.id} has unknown model {vehicle.model_id}")
+    return model
+
+
+def _box(points: list[GeoPoint], margin_km: float) -> tuple[float, float, float, float]:
+    lat_margin = margin_km / KM_PER_DEGREE
+    mid_lat = math.radians(sum(p.lat for p in points) / len(points))
+    lng_margin = margin_km / (KM_PER_DEGREE * max(math.cos(mid_lat), 0.01))
+    return (min(p.lat for p in points) - lat_margin, min(p.lng for p in points) - lng_margin,
+            max(p.lat for p in points) + lat_margin, max(p.lng for p in points) + lng_margin)
+
+
+def _as_trip_station(station: ChargingStation) -> trips.Station:
+    return trips.Station(id=station.id, name=station.name, operator=station.operator,
+                         location=station.location, max_power_kw=station.max_power_kw,
+                         price_per_kwh=station.price_per_kwh, currency=station.currency)
+
+
+async def range_estimate(deps: Deps, actor: Principal, vehicle: Vehicle, soc_percent: float,
+                         conditions: range_model.Conditions) -> float:
+    """Km on this charge, from the model's physics and the battery as it is now."""
+    ensure(can_read_owner(actor, vehicle.owner_id), "estimate this vehicle's range")
+    model = _model(vehicle)
+    usable = await usable_capacity_kwh(deps, vehicle, model)
+    return range_model.range_km(model, soc_percent, conditions, usable_capacity_kwh=usable)
