@@ -79,6 +79,10 @@ class PlanSettings:
     soc_step: float = 5.0
     max_station_detour_km: float = 30.0
     non_preferred_penalty_minutes: float = 10.0  # search cost only, when operators are preferred
+    # Candidate pruning: per stretch of route, only the most powerful stations enter the search.
+    # A weaker station within the same few km is (nearly) dominated: it can only charge slower.
+    bucket_km: float = 10.0
+    stations_per_bucket: int = 2
 
     def __post_init__(self) -> None:
         if not 1 <= self.detour_factor <= 3:
@@ -218,7 +222,8 @@ def _project(a: GeoPoint, b: GeoPoint, p: GeoPoint) -> tuple[float, float]:
 
 
 def _route_nodes(
-    request: TripRequest, stations: Sequence[Station], max_detour_km: float
+    request: TripRequest, stations: Sequence[Station], max_detour_km: float,
+    settings: PlanSettings | None = None,
 ) -> list[_Node]:
     corners = [request.origin, *request.waypoints, request.destination]
     starts = [0.0]
@@ -241,8 +246,24 @@ def _route_nodes(
             _, segment, along = best
             node = _Node(station.location, station, starts[segment] + along, False)
             keyed.append(((segment, along, 0), node))
+    if settings is not None:
+        keyed = _strongest_per_bucket(keyed, settings)
     keyed.sort(key=lambda item: item[0])
     return [node for _, node in keyed]
+
+
+def _strongest_per_bucket(keyed: list[tuple[tuple[int, float, int], _Node]],
+                          settings: PlanSettings) -> list[tuple[tuple[int, float, int], _Node]]:
+    buckets: dict[tuple[int, int], list[tuple[tuple[int, float, int], _Node]]] = {}
+    kept = [item for item in keyed if item[1].station is None]
+    for item in keyed:
+        if item[1].station is not None:
+            key = (item[0][0], int(item[0][1] // settings.bucket_km))
+            buckets.setdefault(key, []).append(item)
+    for items in buckets.values():
+        items.sort(key=lambda item: -(item[1].station.max_power_kw if item[1].station else 0))
+        kept.extend(items[:settings.stations_per_bucket])
+    return kept
 
 
 # --- planning ---------------------------------------------------------------------------------
@@ -304,7 +325,7 @@ def _context(
 ) -> _Context:
     if not 1 <= usable_kwh <= 300:
         raise InvalidInput("usableCapacityKwh must be between 1 and 300", field="usableCapacityKwh")
-    nodes = _route_nodes(request, stations, settings.max_station_detour_km)
+    nodes = _route_nodes(request, stations, settings.max_station_detour_km, settings)
     corners = [node for node in nodes if node.mandatory]
     route_km = sum(distances.km(a.point, b.point) for a, b in itertools.pairwise(corners))
     conditions = request.conditions
