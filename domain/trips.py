@@ -21,6 +21,7 @@ from typing import Protocol
 
 from domain.catalogue import VehicleModel
 from domain.errors import InvalidInput
+from domain.events import DomainEvent
 from domain.geo import EARTH_RADIUS_KM, GeoPoint, distance_km
 from domain.range import REFERENCE, Conditions, leg_energy_kwh
 
@@ -554,3 +555,13 @@ def greedy_plan(
         path[-1] = (node, request.max_charge_to)
         soc = request.max_charge_to
     return _build(ctx, path)
+
+
+@dataclass(frozen=True, slots=True)
+class TripPlanned(DomainEvent):
+    """A feasible plan with charging stops: the owner may want a reminder to charge."""
+
+    vehicle_id: str
+    owner_id: str
+    charging_stops: int
+    departure_soc: float

@@ -9,7 +9,6 @@ from domain import battery, trips
 from domain import range as range_model
 from domain.access import Principal, can_read_owner, ensure
 from domain.catalogue import VehicleModel, find_model
-from domain.events import DomainEvent
 from domain.geo import GeoPoint
 from domain.stations import ChargingStation
 from domain.vehicles import Vehicle
@@ -17,14 +16,6 @@ from services.deps import Deps
 from services.lookup import one
 
 KM_PER_DEGREE = 111.32
-
-
-@dataclass(frozen=True, slots=True)
-class TripPlanned(DomainEvent):
-    vehicle_id: str
-    owner_id: str
-    charging_stops: int
-    departure_soc: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +36,7 @@ async def plan_trip(deps: Deps, actor: Principal, vehicle_id: str,
     network = await deps.stations.in_box(*_box(points, margin), 0.0)
     plan = trips.plan_trip(model, usable, request, [_as_trip_station(s) for s in network])
     if plan.feasible and plan.charging_stops:
-        await deps.events.publish(TripPlanned(
+        await deps.events.publish(trips.TripPlanned(
             at=deps.clock(), vehicle_id=vehicle.id, owner_id=vehicle.owner_id,
             charging_stops=len(plan.charging_stops), departure_soc=request.departure_soc))
     used = {stop.station.id for stop in plan.charging_stops}
