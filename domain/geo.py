@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Iterable
 
 from pydantic import BaseModel, ConfigDict
 
@@ -40,3 +41,12 @@ def box_around(center: GeoPoint, radius_km: float) -> tuple[float, float, float,
     lng_span = radius_km / (KM_PER_DEGREE * max(math.cos(math.radians(center.lat)), 0.01))
     return (center.lat - lat_span, center.lng - lng_span, center.lat + lat_span,
             center.lng + lng_span)
+
+
+def nearest[T](items: Iterable[T], near: GeoPoint, radius_km: float,
+               where: Callable[[T], GeoPoint], key: Callable[[T], str]
+               ) -> list[tuple[T, float]]:
+    """Items within the radius with their distance, nearest first (ties by key)."""
+    found = [(item, distance_km(near, where(item))) for item in items]
+    return sorted(((item, d) for item, d in found if d <= radius_km),
+                  key=lambda pair: (pair[1], key(pair[0])))

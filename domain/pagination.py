@@ -58,3 +58,9 @@ def position_key(item_id: str) -> str:
     """A cursor key for lists ordered by something other than a time-ordered id (e.g. distance):
     it names the item, and the page continues after it."""
     return hashlib.sha256(item_id.encode()).hexdigest()[:24]
+
+
+def page_after[T](rows: list[T], keys: list[str], request: PageRequest) -> Page[T]:
+    """A page of an in-memory ordered list, after the row whose key the cursor names."""
+    begin = keys.index(request.after) + 1 if request.after in keys else 0
+    return page_from_rows(rows[begin:begin + request.first + 1], request.first)

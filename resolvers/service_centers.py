@@ -18,7 +18,7 @@ from domain.availability import Slot
 from domain.charging_stats import window
 from domain.errors import InvalidInput
 from domain.geo import point
-from domain.pagination import page_request
+from domain.pagination import page_request, position_key
 from domain.service_centers import ServiceType
 from resolvers.context import Context
 from resolvers.geo import GeoPoint, GeoPointInput
@@ -119,7 +119,7 @@ class ServiceCenterQuery:
             info.context.deps, point(near.lat, near.lng, "near"), radius_km,
             page_request(first, after))
         return connection(page, lambda pair: ServiceCenter.from_domain(*pair),
-                          key=lambda pair: pair[0].id)
+                          key=lambda pair: position_key(pair[0].id))
 
     @strawberry.field(description="Free start times at a center for the chosen services, in "
                                   "its local time; at most 31 days per query.")

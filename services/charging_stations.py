@@ -9,8 +9,8 @@ from typing import Any
 from domain import stations
 from domain.access import Principal, ensure
 from domain.errors import DomainError, InvalidInput
-from domain.geo import GeoPoint, box_around, distance_km
-from domain.pagination import Page, PageRequest, page_from_rows, position_key
+from domain.geo import GeoPoint, box_around, nearest
+from domain.pagination import Page, PageRequest, page_after, position_key
 from domain.stations import ChargingStation
 from services.deps import Deps
 
@@ -50,9 +50,5 @@ async def stations_near(deps: Deps, near: GeoPoint, radius_km: float, min_power_
     if not 0 <= min_power_kw <= 1000:
         raise InvalidInput("minPowerKw must be between 0 and 1000", field="minPowerKw")
     candidates = await deps.stations.in_box(*box_around(near, radius_km), min_power_kw)
-    found = sorted(((s, distance_km(near, s.location)) for s in candidates),
-                   key=lambda pair: (pair[1], pair[0].id))
-    found = [(s, d) for s, d in found if d <= radius_km]
-    keys = [position_key(s.id) for s, _ in found]
-    begin = keys.index(request.after) + 1 if request.after in keys else 0
-    return page_from_rows(found[begin:begin + request.first + 1], request.first)
+    found = nearest(candidates, near, radius_km, lambda s: s.location, lambda s: s.id)
+    return page_after(found, [position_key(s.id) for s, _ in found], request)

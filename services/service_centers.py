@@ -7,8 +7,8 @@ from datetime import datetime, timedelta
 from domain import availability
 from domain.availability import Slot
 from domain.errors import InvalidInput, NotFound
-from domain.geo import GeoPoint, box_around, distance_km
-from domain.pagination import Page, PageRequest, page_from_rows
+from domain.geo import GeoPoint, box_around, nearest
+from domain.pagination import Page, PageRequest, page_after, position_key
 from domain.service_centers import ServiceCenter, ServiceType
 from domain.validation import utc
 from services.deps import Deps
@@ -23,18 +23,14 @@ async def centers_near(deps: Deps, near: GeoPoint,
     if not 0 < radius_km <= MAX_RADIUS_KM:
         raise InvalidInput(f"radiusKm must be in (0, {MAX_RADIUS_KM:g}]", field="radiusKm")
     candidates = await deps.centers.in_box(*box_around(near, radius_km))
-    found = [(c, distance_km(near, c.location)) for c in candidates]
-    return sorted(((c, d) for c, d in found if d <= radius_km), key=lambda pair: (pair[1],
-                                                                                 pair[0].id))
+    return nearest(candidates, near, radius_km, lambda c: c.location, lambda c: c.id)
 
 
 async def centers_near_page(deps: Deps, near: GeoPoint, radius_km: float,
                             request: PageRequest) -> Page[tuple[ServiceCenter, float]]:
     """A page of the nearest-first list; the cursor names the last center seen."""
     found = await centers_near(deps, near, radius_km)
-    ids = [center.id for center, _ in found]
-    begin = ids.index(request.after) + 1 if request.after in ids else 0
-    return page_from_rows(found[begin:begin + request.first + 1], request.first)
+    return page_after(found, [position_key(center.id) for center, _ in found], request)
 
 
 async def free_slots(deps: Deps, center_id: str, start: datetime, end: datetime,

@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 from domain import battery, trips
 from domain import range as range_model
 from domain.access import Principal, can_read_owner, ensure
 from domain.catalogue import VehicleModel, find_model
-from domain.geo import GeoPoint
+from domain.geo import GeoPoint, box_around
 from domain.stations import ChargingStation
 from domain.vehicles import Vehicle
 from services.deps import Deps
 from services.lookup import one
-
-KM_PER_DEGREE = 111.32
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,11 +58,10 @@ def _model(vehicle: Vehicle) -> VehicleModel:
 
 
 def _box(points: list[GeoPoint], margin_km: float) -> tuple[float, float, float, float]:
-    lat_margin = margin_km / KM_PER_DEGREE
-    mid_lat = math.radians(sum(p.lat for p in points) / len(points))
-    lng_margin = margin_km / (KM_PER_DEGREE * max(math.cos(mid_lat), 0.01))
-    return (min(p.lat for p in points) - lat_margin, min(p.lng for p in points) - lng_margin,
-            max(p.lat for p in points) + lat_margin, max(p.lng for p in points) + lng_margin)
+    """The box around every point of the route, widened by the station detour."""
+    boxes = [box_around(p, margin_km) for p in points]
+    return (min(b[0] for b in boxes), min(b[1] for b in boxes),
+            max(b[2] for b in boxes), max(b[3] for b in boxes))
 
 
 def _as_trip_station(station: ChargingStation) -> trips.Station:
