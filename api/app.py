@@ -21,9 +21,14 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionResult
 
 from api.auth import InvalidToken, TokenVerifier
+from api.broker import InProcessBroker
+from api.notifying import DiscardEvents, NotifyingEventSink, realtime_feed
+from api.push_gateway import webhook_gateway
 from api.settings import Settings
+from api.worker import Job, Worker, outbox_drainer
 from domain.battery import ChargingEfficiency
-from domain.events import DomainEvent
+from domain.notifications.outbox import OutboxPolicy
+from domain.ports import NotificationFeed, PushGateway
 from resolvers.context import Context
 from resolvers.errors import client_error
 from resolvers.schema import schema
@@ -34,20 +39,6 @@ from store.indexes import ensure_indexes
 from store.repositories import build_repositories
 
 log = logging.getLogger("evjourney")
-
-
-class LoggingEventSink:
-    """Until notifications subscribe to events, they are logged."""
-
-    async def publish(self, event: DomainEvent) -> None:
-        log.debug("event %s", event)
-
-
-class DiscardEvents:
-    """For seeding: its health events (some per demo vehicle) are not news and would flood logs."""
-
-    async def publish(self, event: DomainEvent) -> None:
-        pass
 
 
 class GraphQLApp(GraphQL[Context, None]):
@@ -99,16 +90,41 @@ async def seed_embedded(settings: Settings, deps: Deps) -> None:
                      settings.evj_seed_owners, vehicles, stations)
 
 
-def build_deps(db: Database, settings: Settings) -> Deps:
+def build_deps(db: Database, settings: Settings, feed: NotificationFeed | None = None) -> Deps:
     repositories = build_repositories(db)
     efficiency = ChargingEfficiency(ac=settings.evj_ac_efficiency, dc=settings.evj_dc_efficiency)
     ports = {field.name: getattr(repositories, field.name) for field in fields(repositories)}
-    return Deps(**ports, events=LoggingEventSink(), efficiency=efficiency)
+    sink = NotifyingEventSink()
+    deps = Deps(**ports, feed=feed or InProcessBroker(), events=sink, efficiency=efficiency,
+                outbox_policy=OutboxPolicy(max_attempts=settings.evj_push_max_attempts))
+    sink.attach(deps)
+    return deps
+
+
+def worker_jobs(settings: Settings, gateway: PushGateway | None) -> list[Job]:
+    """What the background worker runs each round, in this order; a job is
+    `async (deps, now) -> object`. Add one with one line."""
+    jobs: list[Job] = []
+    if gateway is not None:  # without a webhook, items wait in the outbox until one is set
+        jobs.append(outbox_drainer(gateway, settings.evj_push_batch_size))
+    return jobs
+
+
+@asynccontextmanager
+async def background_worker(settings: Settings, deps: Deps) -> AsyncIterator[None]:
+    if not settings.evj_worker_enabled:
+        yield
+        return
+    async with webhook_gateway(settings) as gateway:
+        worker = Worker(deps, worker_jobs(settings, gateway), settings.evj_worker_interval_seconds)
+        async with worker.running():
+            yield
 
 
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings()
     verifier = TokenVerifier(settings)  # fails fast on a missing secret with a real MongoDB
+    settings.push_webhook_secret()  # and on a webhook without a signing key
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -116,9 +132,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
                                  settings.evj_data_path) as db:
             await ensure_indexes(db)
             app.state.db = db
-            app.state.deps = build_deps(db, settings)
-            await seed_embedded(settings, app.state.deps)
-            yield
+            async with realtime_feed(db) as feed:
+                app.state.deps = build_deps(db, settings, feed)
+                await seed_embedded(settings, app.state.deps)
+                async with background_worker(settings, app.state.deps):
+                    yield
 
     graphql = GraphQLApp(verifier, settings.evj_graphiql)
     routes = [

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import logging
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 log = logging.getLogger("evjourney")
 
 # Only ever used when there is no real database: data there is demo data anyway.
 DEV_JWT_SECRET = "evjourney-embedded-dev-secret-do-not-use-in-production"
+MIN_WEBHOOK_SECRET = 16
 
 
 class ConfigurationError(RuntimeError):
@@ -35,6 +36,39 @@ class Settings(BaseSettings):
     evj_dc_efficiency: float = Field(0.95, gt=0.5, le=1.0,
                                      description="Meter-to-battery efficiency on DC.")
     evj_log_level: str = Field("INFO", description="Log level.")
+    evj_worker_enabled: bool = Field(True, description="Run the background worker in the app.")
+    evj_worker_interval_seconds: float = Field(1.0, gt=0, le=3600,
+                                               description="Pause between worker rounds.")
+    evj_push_webhook_url: str | None = Field(
+        None, description="Where push/e-mail items are POSTed; unset: the outbox is not drained.")
+    evj_push_webhook_secret: SecretStr | None = Field(
+        None, description="HMAC-SHA256 key of the webhook signature; required with the URL.")
+    evj_push_max_attempts: int = Field(8, ge=1, le=50,
+                                       description="Tries per item before it is dead-lettered.")
+    evj_push_timeout_seconds: float = Field(5.0, gt=0, le=60,
+                                            description="Timeout of one webhook request.")
+    evj_push_batch_size: int = Field(50, ge=1, le=500,
+                                     description="Items claimed (and sent concurrently) at once.")
+
+    @field_validator("evj_push_webhook_url")
+    @classmethod
+    def _http_url(cls, url: str | None) -> str | None:
+        # Checked at start-up: a bad URL would otherwise fail every push until it is dead.
+        if url and not url.startswith(("http://", "https://")):
+            raise ValueError("EVJ_PUSH_WEBHOOK_URL must be an http:// or https:// URL")
+        return url or None
+
+    def push_webhook_secret(self) -> str | None:
+        """The webhook's signing key; None when no webhook is configured. A webhook without a
+        key would let anyone who finds the gateway's URL push to every owner's phone."""
+        if not self.evj_push_webhook_url:
+            return None
+        secret = self.evj_push_webhook_secret
+        if secret is None or len(secret.get_secret_value()) < MIN_WEBHOOK_SECRET:
+            raise ConfigurationError(
+                f"EVJ_PUSH_WEBHOOK_URL is set: EVJ_PUSH_WEBHOOK_SECRET must be at least "
+                f"{MIN_WEBHOOK_SECRET} characters")
+        return secret.get_secret_value()
 
     @property
     def embedded(self) -> bool:

@@ -13,6 +13,8 @@ class Role(StrEnum):
     SERVICE_STAFF = "SERVICE_STAFF"
     OEM_ANALYST = "OEM_ANALYST"
     ADMIN = "ADMIN"
+    # The connected-vehicle backend that forwards telemetry; it acts for no person.
+    VEHICLE_GATEWAY = "VEHICLE_GATEWAY"
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +49,11 @@ def can_manage_center(actor: Principal, center_id: str) -> bool:
 def can_change_appointment(actor: Principal, owner_id: str, center_id: str) -> bool:
     """Rescheduling and cancelling: the owner, the center's staff, or an admin."""
     return can_read_owner(actor, owner_id) or can_manage_center(actor, center_id)
+
+
+def can_ingest_telemetry(actor: Principal) -> bool:
+    """Vehicle data comes from the gateway (or an admin replaying it), never from a person."""
+    return actor.role in (Role.VEHICLE_GATEWAY, Role.ADMIN)
 
 
 def ensure(allowed: bool, what: str) -> None:

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict
 
 from domain import validation
 from domain.ids import new_id
+from domain.notifications.model import NotificationPreferences
 from domain.tariffs import HomeTariff
 
 MAX_NAME = 100
@@ -22,6 +23,8 @@ class Owner(BaseModel):
     locale: str = "en"
     timezone: str = "UTC"
     home_tariff: HomeTariff | None = None
+    notification_preferences: NotificationPreferences = NotificationPreferences()
+    last_active_at: datetime | None = None  # the owner's last app use (re-engagement)
     created_at: datetime
     updated_at: datetime
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
-from datetime import datetime
+from collections.abc import AsyncIterator, Mapping, Sequence
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from domain.appointments import Appointment, AppointmentStatus, HistoryEntry
@@ -12,6 +12,14 @@ from domain.battery import BatteryState, SessionContribution
 from domain.charging import ChargingSession
 from domain.charging_stats import SessionFilter, StatsRow, StatsWindow
 from domain.events import DomainEvent
+from domain.notifications.model import (
+    Notification,
+    NotificationEngagement,
+    NotificationPreferences,
+    OutboxItem,
+    OutboxStatus,
+    PushDevice,
+)
 from domain.ota import CampaignStatus, Counts, SoftwareRelease, UpdateCampaign, VehicleUpdate
 from domain.owners import Owner
 from domain.pagination import Page, PageRequest
@@ -19,6 +27,7 @@ from domain.service_centers import ServiceCenter, ServiceType
 from domain.service_schedule import LastService
 from domain.stations import ChargingStation
 from domain.tariffs import HomeTariff
+from domain.telemetry import TelemetryEvent, VehicleStatus
 from domain.vehicles import Vehicle
 
 
@@ -38,6 +47,7 @@ class VehicleRepository(Protocol):
     async def add(self, vehicle: Vehicle) -> None: ...
     async def add_many(self, vehicles: Sequence[Vehicle]) -> None: ...
     async def update(self, vehicle_id: str, fields: dict[str, object]) -> Vehicle | None: ...
+    async def raise_odometers(self, readings: Mapping[str, float], at: datetime) -> None: ...
     async def pages_by_owner(
         self, owner_ids: Sequence[str], request: PageRequest
     ) -> list[Page[Vehicle]]: ...
@@ -128,5 +138,95 @@ class ChargingStationRepository(Protocol):
                      min_power_kw: float = 0.0) -> list[ChargingStation]: ...
 
 
+class TelemetryRepository(Protocol):
+    async def add_many(self, events: Sequence[TelemetryEvent]) -> list[bool]:
+        """True for each event stored now, False for one stored before (same VIN and eventId)."""
+        ...
+    async def statuses(self, vehicle_ids: Sequence[str]) -> list[VehicleStatus | None]: ...
+    async def swap_statuses(
+        self, changes: Sequence[tuple[VehicleStatus | None, VehicleStatus]]
+    ) -> list[bool]:
+        """Writes each new status if the stored one is still `before`; False where it is not."""
+        ...
+
+
+class OutboxRepository(Protocol):
+    """Notifications waiting to go beyond the inbox. The item id is the idempotency key."""
+
+    async def enqueue(self, items: Sequence[OutboxItem]) -> int:
+        """Adds the items whose id is new (a repeat is ignored); returns how many were new."""
+        ...
+
+    async def claim_due(self, now: datetime, lease: timedelta,
+                        limit: int) -> list[OutboxItem]:
+        """Atomically leases up to `limit` due items to the caller (attempts + 1): two workers
+        never hold the same item at the same time. An expired lease may be claimed again."""
+        ...
+
+    # The outcome of an attempt; each writes only while `item` (as claimed) still holds the
+    # claim, and answers whether it did.
+    async def mark_sent(self, item: OutboxItem, at: datetime) -> bool: ...
+    async def mark_skipped(self, item: OutboxItem, at: datetime, reason: str) -> bool: ...
+    async def retry_later(self, item: OutboxItem, at: datetime, due_at: datetime,
+                          error: str) -> bool: ...
+    async def mark_dead(self, item: OutboxItem, at: datetime, error: str) -> bool: ...
+    async def get_many(self, ids: Sequence[str]) -> list[OutboxItem | None]: ...
+    async def counts(self) -> dict[OutboxStatus, int]: ...
+
+
+class PushDeviceRepository(Protocol):
+    async def register(self, device: PushDevice, keep: int) -> None:
+        """Upserts by token (a token belongs to one owner: registering it moves it) and keeps
+        only the owner's `keep` most recently registered devices."""
+        ...
+
+    async def for_owner(self, owner_id: str) -> list[PushDevice]: ...
+    async def for_owners(self, owner_ids: Sequence[str]) -> list[list[PushDevice]]: ...
+
+
+class PushGateway(Protocol):
+    async def send(self, item: OutboxItem, devices: Sequence[PushDevice]) -> None:
+        """Hands one item over; raises `DeliveryFailed` (retryable or not) unless accepted."""
+        ...
+
+
+class NotificationRepository(Protocol):
+    async def claim(self, keys: Sequence[tuple[str, datetime]], now: datetime) -> list[bool]:
+        """Dedup: claims each key until its time unless a live claim holds it."""
+        ...
+    async def booked(self, owner_ids: Sequence[str], since: datetime,
+                     until: datetime) -> dict[str, list[datetime]]: ...
+    async def add_many(self, notifications: Sequence[Notification]) -> None: ...
+    async def withdraw(self, keys: Sequence[tuple[str, str]]) -> int: ...
+    async def deliver(self, ids: Sequence[str], now: datetime) -> list[Notification]: ...
+    async def due(self, now: datetime, limit: int) -> list[Notification]: ...
+    async def expire(self, now: datetime) -> int: ...
+    async def get_many(self, ids: Sequence[str]) -> list[Notification | None]: ...
+    async def page(self, owner_id: str, request: PageRequest,
+                   unread_only: bool) -> Page[Notification]: ...
+    async def inbox_keys(self, ids: Sequence[str]) -> dict[str, str]: ...
+    async def mark(self, notification_id: str, field: str,
+                   now: datetime) -> tuple[Notification | None, bool]: ...
+    async def count(self, rows: Sequence[tuple[str, str, NotificationEngagement]]) -> None: ...
+
+
+class NotificationSettingsRepository(Protocol):
+    async def set_preferences(self, owner_id: str, preferences: NotificationPreferences,
+                              locale: str, timezone: str, at: datetime) -> Owner | None: ...
+    async def touch(self, owner_id: str, at: datetime, min_gap: timedelta) -> None: ...
+    async def lapsed(self, inactive_since: datetime, nudged_before: datetime,
+                     limit: int) -> list[Owner]: ...
+    async def mark_nudged(self, owner_ids: Sequence[str], at: datetime) -> None: ...
+
+
+class NotificationFeed(Protocol):
+    """Real-time delivery to subscribers; across instances where the deployment allows."""
+
+    async def publish(self, notifications: Sequence[Notification]) -> None: ...
+    def subscribe(self, owner_id: str) -> AsyncIterator[Notification]: ...
+
+
 class EventSink(Protocol):
-    async def publish(self, event: DomainEvent) -> None: ...
+    async def publish(self, *events: DomainEvent) -> None:
+        """Several at once when a use case raises many (a batch): handled in one pass."""
+        ...

@@ -17,6 +17,7 @@ import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from typing import Protocol
 
 from domain.catalogue import VehicleModel
@@ -58,12 +59,15 @@ class TripRequest:
     max_charge_to: float = 90
     conditions: Conditions = REFERENCE
     preferred_operators: tuple[str, ...] = ()
+    depart_at: datetime | None = None  # known: a reminder to charge the night before
 
     def __post_init__(self) -> None:
         _check_soc(self.departure_soc, "departureSocPercent")
         _check_soc(self.arrival_reserve_soc, "arrivalReserveSocPercent")
         _check_soc(self.charge_stop_reserve_soc, "chargeStopReserveSocPercent")
         _check_soc(self.max_charge_to, "maxChargeToPercent")
+        if self.depart_at is not None and self.depart_at.utcoffset() is None:
+            raise InvalidInput("departAt needs a time zone offset", field="departAt")
         if self.max_charge_to <= self.charge_stop_reserve_soc:
             raise InvalidInput(
                 "maxChargeToPercent must be above chargeStopReserveSocPercent",
@@ -565,3 +569,4 @@ class TripPlanned(DomainEvent):
     owner_id: str
     charging_stops: int
     departure_soc: float
+    depart_at: datetime | None = None

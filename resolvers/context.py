@@ -19,6 +19,7 @@ from domain.owners import Owner
 from domain.pagination import Page, PageRequest
 from domain.service_centers import ServiceCenter, ServiceType
 from domain.service_schedule import LastService
+from domain.telemetry import VehicleStatus
 from domain.vehicles import Vehicle
 from resolvers.errors import Unauthenticated
 from services.deps import Deps
@@ -51,6 +52,7 @@ class Loaders:
     owner: DataLoader[str, Owner | None] = field(init=False)
     vehicle: DataLoader[str, Vehicle | None] = field(init=False)
     battery: DataLoader[str, BatteryState | None] = field(init=False)
+    vehicle_status: DataLoader[str, VehicleStatus | None] = field(init=False)
     charging_session: DataLoader[str, ChargingSession | None] = field(init=False)
     vehicles_by_owner: DataLoader[tuple[str, PageRequest], Page[Vehicle]] = field(init=False)
     charging_sessions: DataLoader[tuple[str, tuple[PageRequest, SessionFilter]],
@@ -84,6 +86,7 @@ class Loaders:
         self.owner = DataLoader(deps.owners.get_many)
         self.vehicle = DataLoader(deps.vehicles.get_many)
         self.battery = DataLoader(deps.battery.get_many)
+        self.vehicle_status = DataLoader(deps.telemetry.statuses)
         self.charging_session = DataLoader(deps.charging.get_many)
         self.vehicles_by_owner = keyed_loader(deps.vehicles.pages_by_owner)
         self.charging_sessions = keyed_loader(self._session_pages)

@@ -20,9 +20,12 @@ from services import owners as owner_service
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
+    from resolvers.notifications import Notification, NotificationPreferences
     from resolvers.vehicles import Vehicle
 
 VehicleRef = Annotated["Vehicle", strawberry.lazy("resolvers.vehicles")]
+NotificationRef = Annotated["Notification", strawberry.lazy("resolvers.notifications")]
+PreferencesRef = Annotated["NotificationPreferences", strawberry.lazy("resolvers.notifications")]
 
 
 @strawberry.type(description="A person who owns one or more vehicles of the brand.")
@@ -34,12 +37,28 @@ class Owner(relay.Node):
     timezone: str = strawberry.field(description="IANA timezone, e.g. Europe/Berlin.")
     home_tariff: HomeTariff | None = strawberry.field(
         description="Prices home sessions reported without a cost.")
+    domain: strawberry.Private[owners.Owner]
 
     @classmethod
     def from_domain(cls, owner: owners.Owner) -> Self:
         tariff = HomeTariff.from_domain(owner.home_tariff) if owner.home_tariff else None
         return cls(id=owner.id, name=owner.name, email=owner.email, locale=owner.locale,
-                   timezone=owner.timezone, home_tariff=tariff)
+                   timezone=owner.timezone, home_tariff=tariff, domain=owner)
+
+    @strawberry.field(description="The owner's inbox, newest delivery first. The owner (and "
+                                  "ADMIN) only.")
+    async def notifications(self, info: Info[Context, None], first: int | None = None,
+                            after: str | None = None, unread_only: bool = False
+                            ) -> relay.Connection[NotificationRef]:
+        from resolvers.notifications import owner_notifications
+
+        return await owner_notifications(info, self.id, first, after, unread_only)
+
+    @strawberry.field(description="How and when the owner wants to be notified.")
+    def notification_preferences(self) -> PreferencesRef:
+        from resolvers.notifications import NotificationPreferences
+
+        return NotificationPreferences.from_domain(self.domain)
 
     @strawberry.field(description="The owner's vehicles, in registration order.")
     async def vehicles(self, info: Info[Context, None], first: int | None = None,

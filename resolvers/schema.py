@@ -23,10 +23,13 @@ from resolvers.catalogue import CatalogueQuery
 from resolvers.charging import ChargingMutation
 from resolvers.charging_stations import ChargingStationMutation, ChargingStationQuery
 from resolvers.errors import ErrorPolicy, log_unexpected
+from resolvers.notifications import NotificationMutation, NotificationSubscription
 from resolvers.ota import OtaMutation, OtaQuery
 from resolvers.owners import OwnerMutation, OwnerQuery
+from resolvers.push_devices import PushDeviceMutation
 from resolvers.service_centers import ServiceCenterQuery
 from resolvers.tariffs import TariffMutation
+from resolvers.telemetry import TelemetryMutation
 from resolvers.trips import TripQuery
 from resolvers.user_errors import USER_ERROR_TYPES
 from resolvers.vehicles import VehicleMutation, VehicleQuery
@@ -47,7 +50,13 @@ class Query(OwnerQuery, VehicleQuery, CatalogueQuery, ServiceCenterQuery, OtaQue
 
 @strawberry.type
 class Mutation(OwnerMutation, VehicleMutation, ChargingMutation, TariffMutation,
-               AppointmentMutation, OtaMutation, ChargingStationMutation):
+               AppointmentMutation, OtaMutation, ChargingStationMutation, TelemetryMutation,
+               PushDeviceMutation, NotificationMutation):
+    pass
+
+
+@strawberry.type
+class Subscription(NotificationSubscription):
     pass
 
 
@@ -68,5 +77,5 @@ def extensions() -> list[type[SchemaExtension] | Any]:
     ]
 
 
-schema = AppSchema(query=Query, mutation=Mutation, types=list(USER_ERROR_TYPES),
-                   extensions=extensions())
+schema = AppSchema(query=Query, mutation=Mutation, subscription=Subscription,
+                   types=list(USER_ERROR_TYPES), extensions=extensions())

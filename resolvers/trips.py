@@ -12,6 +12,7 @@ from domain import trips
 from domain.errors import InvalidInput
 from domain.geo import point
 from domain.range import Conditions
+from domain.telemetry import measured_wh_per_km
 from resolvers.charging_stations import ChargingStation
 from resolvers.context import Context
 from resolvers.geo import GeoPoint, GeoPointInput
@@ -91,7 +92,8 @@ class PlanTripInput:
             conditions=Conditions(speed_kmh=self.cruise_speed_kmh,
                                   temperature_c=self.outside_temperature_c,
                                   payload_kg=self.payload_kg),
-            preferred_operators=tuple(self.preferred_operators[:10]))
+            preferred_operators=tuple(self.preferred_operators[:10]),
+            depart_at=self.depart_at)
 
 
 def _geo(p: object) -> GeoPoint:
@@ -134,10 +136,12 @@ async def vehicle_range_estimate(
     root: strawberry.Parent[VehicleRoot], info: Info[Context, None], soc_percent: float = 100.0,
     outside_temperature_c: float = 20.0, cruise_speed_kmh: float = 100.0,
 ) -> float:
-    vehicle = await info.context.loaders.vehicle.load(root.id)
+    loaders = info.context.loaders
+    vehicle = await loaders.vehicle.load(root.id)
     if vehicle is None:
         raise LookupError(f"vehicle {root.id} vanished")
+    measured = measured_wh_per_km(await loaders.vehicle_status.load(root.id))
     km = await trip_service.range_estimate(
         info.context.deps, info.context.actor, vehicle, soc_percent,
-        Conditions(speed_kmh=cruise_speed_kmh, temperature_c=outside_temperature_c))
+        Conditions(speed_kmh=cruise_speed_kmh, temperature_c=outside_temperature_c), measured)
     return round(km, 1)

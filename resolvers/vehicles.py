@@ -30,6 +30,7 @@ from resolvers.context import Context
 from resolvers.ota import VehicleUpdate, vehicle_available_updates, vehicle_update_history
 from resolvers.owners import Owner
 from resolvers.relay import local_id
+from resolvers.telemetry import measured_consumption_of
 from resolvers.trips import vehicle_range_estimate
 from resolvers.user_errors import UserError, attempt
 from services import vehicles as vehicle_service
@@ -65,7 +66,12 @@ class Vehicle(relay.Node):
         resolver=vehicle_update_history, description="Every update offered, newest first.")
     range_estimate: float = strawberry.field(
         resolver=vehicle_range_estimate,
-        description="Km from this SoC at this speed and temperature, for the battery as it is.")
+        description="Km from this SoC at this speed and temperature, for the battery as it is "
+                    "and, once known, the car's measured consumption.")
+    measured_consumption_wh_per_km: float | None = strawberry.field(
+        resolver=measured_consumption_of,
+        description="Battery energy per km measured from telemetry while driving (SoC drop x "
+                    "usable capacity / km). Null until at least 200 km have been measured.")
 
     @classmethod
     def from_domain(cls, vehicle: vehicles.Vehicle) -> Self:

@@ -144,12 +144,11 @@ async def _after_stored(deps: Deps, stored: Sequence[tuple[ChargingSession, Vehi
         vehicles[vehicle.id] = vehicle
     for vehicle_id, sessions in by_vehicle.items():
         await update_battery_health(deps, vehicles[vehicle_id], sessions, now)
-        for session in sessions:
-            await deps.events.publish(ChargingSessionRecorded(
-                at=now, session_id=session.id, vehicle_id=vehicle_id,
-                location_type=session.location_type,
-                energy_delivered_kwh=session.energy_delivered_kwh,
-                soc_end_percent=session.soc_end_percent))
+        await deps.events.publish(*(ChargingSessionRecorded(
+            at=now, session_id=session.id, vehicle_id=vehicle_id,
+            location_type=session.location_type,
+            energy_delivered_kwh=session.energy_delivered_kwh,
+            soc_end_percent=session.soc_end_percent) for session in sessions))
 
 
 async def update_battery_health(deps: Deps, vehicle: Vehicle,
@@ -163,5 +162,5 @@ async def update_battery_health(deps: Deps, vehicle: Vehicle,
     nominal = _model(vehicle).battery_capacity_kwh
     old, new = (battery.assess(state, nominal, vehicle.delivered_at, deps.health_policy)
                 for state in (before, after))
-    for event in battery.health_events(vehicle.id, old, new, at=now, policy=deps.health_policy):
-        await deps.events.publish(event)
+    await deps.events.publish(
+        *battery.health_events(vehicle.id, old, new, at=now, policy=deps.health_policy))

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from domain.battery import ChargingEfficiency, HealthPolicy
+from domain.notifications.outbox import OutboxPolicy
 from domain.ports import (
     AppointmentRepository,
     BatteryRepository,
@@ -14,9 +15,15 @@ from domain.ports import (
     ChargingRepository,
     ChargingStationRepository,
     EventSink,
+    NotificationFeed,
+    NotificationRepository,
+    NotificationSettingsRepository,
     OtaRepository,
+    OutboxRepository,
     OwnerRepository,
+    PushDeviceRepository,
     ServiceCenterRepository,
+    TelemetryRepository,
     VehicleRepository,
 )
 
@@ -36,7 +43,14 @@ class Deps:
     appointments: AppointmentRepository
     ota: OtaRepository
     stations: ChargingStationRepository
+    outbox: OutboxRepository
+    push_devices: PushDeviceRepository
+    telemetry: TelemetryRepository
+    notifications: NotificationRepository
+    notification_settings: NotificationSettingsRepository
+    feed: NotificationFeed
     events: EventSink
     efficiency: ChargingEfficiency = field(default_factory=ChargingEfficiency)
     health_policy: HealthPolicy = field(default_factory=HealthPolicy)
+    outbox_policy: OutboxPolicy = field(default_factory=OutboxPolicy)
     clock: Callable[[], datetime] = field(default=utc_now)

@@ -87,9 +87,9 @@ async def offer_updates(deps: Deps, campaign: UpdateCampaign, since_percent: flo
         offers = [ota.offer(campaign, release, v["_id"], v["ownerId"], now) for v in batch
                   if since_percent <= ota.bucket(v["_id"], campaign.id) < upto
                   and ota.eligible(release, v["modelId"], v.get("softwareVersion"))]
-        for update in await deps.ota.add_offers(offers):
-            await deps.events.publish(ota.event(ota.UpdateOffered, update, now))
-            offered += 1
+        added = await deps.ota.add_offers(offers)
+        await deps.events.publish(*(ota.event(ota.UpdateOffered, u, now) for u in added))
+        offered += len(added)
     return offered
 
 

@@ -35,7 +35,8 @@ async def plan_trip(deps: Deps, actor: Principal, vehicle_id: str,
     if plan.feasible and plan.charging_stops:
         await deps.events.publish(trips.TripPlanned(
             at=deps.clock(), vehicle_id=vehicle.id, owner_id=vehicle.owner_id,
-            charging_stops=len(plan.charging_stops), departure_soc=request.departure_soc))
+            charging_stops=len(plan.charging_stops), departure_soc=request.departure_soc,
+            depart_at=request.depart_at))
     used = {stop.station.id for stop in plan.charging_stops}
     return PlannedTrip(plan, {s.id: s for s in network if s.id in used})
 
@@ -71,9 +72,12 @@ def _as_trip_station(station: ChargingStation) -> trips.Station:
 
 
 async def range_estimate(deps: Deps, actor: Principal, vehicle: Vehicle, soc_percent: float,
-                         conditions: range_model.Conditions) -> float:
-    """Km on this charge, from the model's physics and the battery as it is now."""
+                         conditions: range_model.Conditions,
+                         measured_wh_per_km: float | None = None) -> float:
+    """Km on this charge, from the model's physics and the battery as it is now; scaled to
+    the car's measured consumption (from telemetry) once there is enough of it."""
     ensure(can_read_owner(actor, vehicle.owner_id), "estimate this vehicle's range")
     model = _model(vehicle)
     usable = await usable_capacity_kwh(deps, vehicle, model)
-    return range_model.range_km(model, soc_percent, conditions, usable_capacity_kwh=usable)
+    return range_model.range_km(model, soc_percent, conditions, usable_capacity_kwh=usable,
+                                measured_wh_per_km=measured_wh_per_km)

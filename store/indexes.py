@@ -6,9 +6,14 @@ from pymongo import ASCENDING, DESCENDING, IndexModel
 
 from store.client import Database
 
+TELEMETRY_RETENTION_DAYS = 90
+
 INDEXES: dict[str, list[IndexModel]] = {
     "owners": [
         IndexModel([("email", ASCENDING)], unique=True, name="email_unique"),
+        # The re-engagement sweep: owners longest away from the app first.
+        IndexModel([("lastActiveAt", ASCENDING)], name="last_active",
+                   partialFilterExpression={"lastActiveAt": {"$type": "date"}}),
     ],
     "vehicles": [
         IndexModel([("vin", ASCENDING)], unique=True, name="vin_unique"),
@@ -53,6 +58,38 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("vehicleId", ASCENDING), ("_id", DESCENDING)], name="vehicle_id"),
         IndexModel([("campaignId", ASCENDING), ("stage", ASCENDING), ("status", ASCENDING)],
                    name="campaign_stage_status"),
+    ],
+    "notifications": [
+        # The inbox: an owner's delivered notifications, newest delivery first (the cursor).
+        IndexModel([("ownerId", ASCENDING), ("inboxKey", DESCENDING)], name="owner_inbox"),
+        # The daily cap reads an owner's delivery times; the worker finds what came due.
+        IndexModel([("ownerId", ASCENDING), ("deliverAfter", ASCENDING)], name="owner_deliver"),
+        IndexModel([("deliveredAt", ASCENDING), ("deliverAfter", ASCENDING)], name="due"),
+        IndexModel([("ownerId", ASCENDING), ("withdrawKey", ASCENDING)], name="withdraw",
+                   partialFilterExpression={"withdrawKey": {"$type": "string"}}),
+    ],
+    "notificationClaims": [
+        # `_id` is the dedup key; expired claims are only overwritten, so TTL just tidies up.
+        IndexModel([("until", ASCENDING)], name="until_ttl", expireAfterSeconds=0),
+    ],
+    "notificationEngagement": [
+        IndexModel([("day", ASCENDING), ("kind", ASCENDING)], name="day_kind"),
+    ],
+    "pushOutbox": [
+        # The worker's claim: pending items by due time. `_id` is the idempotency key.
+        IndexModel([("status", ASCENDING), ("dueAt", ASCENDING)], name="status_due"),
+    ],
+    "pushDevices": [
+        # `_id` is the token; an owner's devices, newest first.
+        IndexModel([("ownerId", ASCENDING), ("registeredAt", DESCENDING)],
+                   name="owner_registered"),
+    ],
+    "telemetry": [
+        # Idempotency is the `_id` ("<vin>:<eventId>"). Raw events, locations among them, are
+        # kept for a while for audit and support, not forever.
+        IndexModel([("receivedAt", ASCENDING)], name="received_ttl",
+                   expireAfterSeconds=TELEMETRY_RETENTION_DAYS * 86_400),
+        IndexModel([("vehicleId", ASCENDING), ("at", DESCENDING)], name="vehicle_at"),
     ],
 }
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from pymongo import ReturnDocument
 
 from domain.errors import DuplicateEmail
+from domain.notifications.model import NotificationPreferences
 from domain.owners import Owner
 from domain.pagination import Page, PageRequest, page_from_rows
 from domain.tariffs import HomeTariff
@@ -54,3 +55,40 @@ def _search_filter(search: str | None) -> Document:
     # Escaped so a search is always a literal substring, never a user-supplied pattern.
     pattern = {"$regex": re.escape(search), "$options": "i"}
     return {"$or": [{"name": pattern}, {"email": pattern}]}
+
+
+class OwnerNotificationSettings:
+    """The owner fields notifications need: preferences, and the last app use."""
+
+    def __init__(self, db: Database) -> None:
+        self._owners = CountedCollection(db["owners"])
+
+    async def set_preferences(self, owner_id: str, preferences: NotificationPreferences,
+                              locale: str, timezone: str, at: datetime) -> Owner | None:
+        doc = await self._owners.find_one_and_update(
+            {"_id": owner_id},
+            {"$set": {**to_fields({"notification_preferences": preferences.model_dump()}),
+                      "locale": locale, "timezone": timezone, "updatedAt": at}},
+            return_document=ReturnDocument.AFTER)
+        return from_document(Owner, doc) if doc else None
+
+    async def touch(self, owner_id: str, at: datetime, min_gap: timedelta) -> None:
+        """Records app use, at most once per `min_gap` (a no-op write otherwise)."""
+        await self._owners.update_one(
+            {"_id": owner_id, "$or": [{"lastActiveAt": None},
+                                      {"lastActiveAt": {"$lt": at - min_gap}}]},
+            {"$set": {"lastActiveAt": at}})
+
+    async def lapsed(self, inactive_since: datetime, nudged_before: datetime,
+                     limit: int) -> list[Owner]:
+        """Owners away since `inactive_since` and not nudged since `nudged_before`."""
+        docs = await self._owners.find(
+            {"lastActiveAt": {"$type": "date", "$lt": inactive_since},  # never null
+             "$or": [{"nudgedAt": None}, {"nudgedAt": {"$lt": nudged_before}}]},
+            {"nudgedAt": 0}).sort("lastActiveAt", 1).limit(limit).to_list(None)
+        return [from_document(Owner, doc) for doc in docs]
+
+    async def mark_nudged(self, owner_ids: Sequence[str], at: datetime) -> None:
+        if owner_ids:
+            await self._owners.update_many({"_id": {"$in": list(owner_ids)}},
+                                           {"$set": {"nudgedAt": at}})

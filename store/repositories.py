@@ -10,9 +10,13 @@ from store.capacity import MongoCapacityRepository
 from store.charging import MongoChargingRepository
 from store.charging_stations import MongoChargingStationRepository
 from store.client import Database
+from store.notifications import MongoNotificationRepository
 from store.ota import MongoOtaRepository
-from store.owners import MongoOwnerRepository
+from store.outbox import MongoOutboxRepository
+from store.owners import MongoOwnerRepository, OwnerNotificationSettings
+from store.push_devices import MongoPushDeviceRepository
 from store.service_centers import MongoServiceCenterRepository
+from store.telemetry import MongoTelemetryRepository
 from store.vehicles import MongoVehicleRepository
 
 
@@ -27,6 +31,11 @@ class MongoRepositories:
     appointments: MongoAppointmentRepository
     ota: MongoOtaRepository
     stations: MongoChargingStationRepository
+    outbox: MongoOutboxRepository
+    push_devices: MongoPushDeviceRepository
+    telemetry: MongoTelemetryRepository
+    notifications: MongoNotificationRepository
+    notification_settings: OwnerNotificationSettings
 
 
 def build_repositories(db: Database) -> MongoRepositories:
@@ -35,4 +44,7 @@ def build_repositories(db: Database) -> MongoRepositories:
         charging=MongoChargingRepository(db), battery=MongoBatteryRepository(db),
         centers=MongoServiceCenterRepository(db), capacity=MongoCapacityRepository(db),
         appointments=MongoAppointmentRepository(db), ota=MongoOtaRepository(db),
-        stations=MongoChargingStationRepository(db))
+        outbox=MongoOutboxRepository(db), push_devices=MongoPushDeviceRepository(db),
+        stations=MongoChargingStationRepository(db), telemetry=MongoTelemetryRepository(db),
+        notifications=MongoNotificationRepository(db),
+        notification_settings=OwnerNotificationSettings(db))

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from datetime import datetime
 
-from pymongo import ReturnDocument
+from pymongo import ReturnDocument, UpdateOne
 
 from domain.errors import DuplicateVin
 from domain.pagination import Page, PageRequest, page_from_rows
@@ -52,6 +53,14 @@ class MongoVehicleRepository:
             query, {"$set": to_fields(fields)}, return_document=ReturnDocument.AFTER
         )
         return from_document(Vehicle, doc) if doc else None
+
+    async def raise_odometers(self, readings: Mapping[str, float], at: datetime) -> None:
+        """Raises each vehicle's odometer to its reading in one round-trip; never lowers it."""
+        if readings:
+            await self._vehicles.bulk_write([UpdateOne(
+                {"_id": vehicle_id, "odometerKm": {"$lt": km}},
+                {"$max": {"odometerKm": km}, "$set": {"updatedAt": at}})
+                for vehicle_id, km in readings.items()], ordered=False)
 
     async def pages_by_owner(
         self, owner_ids: Sequence[str], request: PageRequest

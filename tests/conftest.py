@@ -75,7 +75,8 @@ def mongodb_uri() -> Iterator[str | None]:
 def settings(mongodb_uri: str | None) -> Settings:
     # A database per test keeps tests independent on a shared server.
     return Settings(mongodb_uri=mongodb_uri, mongodb_db=f"evj_test_{uuid.uuid4().hex[:12]}",
-                    jwt_secret=TEST_SECRET, evj_seed_owners=0, evj_data_path=None)
+                    jwt_secret=TEST_SECRET, evj_seed_owners=0, evj_data_path=None,
+                    evj_worker_enabled=False)  # tests run the worker's jobs themselves
 
 
 @pytest.fixture

@@ -26,6 +26,9 @@ CASES = [
                  id="oem-analyst-with-owner-subject"),
     pytest.param(Principal(Role.ADMIN, "admin-1"), OWNER_ID, True, id="admin"),
     pytest.param(Principal(Role.ADMIN, "admin-1"), OTHER_OWNER_ID, True, id="admin-any-owner"),
+    # The gateway forwards telemetry for every car and reads no one's data.
+    pytest.param(Principal(Role.VEHICLE_GATEWAY, OWNER_ID), OWNER_ID, False,
+                 id="vehicle-gateway-with-owner-subject"),
 ]
 
 

@@ -1,0 +1,104 @@
+"""The background worker: a failing job never stops the others, the app starts and stops it with
+its lifespan, and with a webhook configured it delivers pushes on its own."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import datetime
+
+import pytest
+from pydantic import ValidationError
+from starlette.applications import Starlette
+
+from api.app import create_app, worker_jobs
+from api.settings import ConfigurationError, Settings
+from api.worker import Worker
+from domain.notifications.model import OutboxStatus
+from services.deps import Deps
+from tests.api.test_push_delivery import queue_push
+from tests.webhook_receiver import WebhookReceiver
+
+WEBHOOK_SECRET = "webhook-secret-for-the-worker-tests"
+
+
+@asynccontextmanager
+async def running_app(settings: Settings) -> AsyncIterator[Starlette]:
+    application = create_app(settings)
+    async with application.router.lifespan_context(application):
+        yield application
+        if settings.mongodb_uri:
+            await application.state.db.client.drop_database(settings.mongodb_db)
+
+
+async def test_a_failing_job_is_logged_and_the_next_still_runs(
+    deps: Deps, caplog: pytest.LogCaptureFixture
+) -> None:
+    ran: list[datetime] = []
+
+    async def broken(_: Deps, __: datetime) -> None:
+        raise RuntimeError("boom")
+
+    async def healthy(_: Deps, now: datetime) -> None:
+        ran.append(now)
+
+    worker = Worker(deps, [broken, healthy], interval=0.01)
+    with caplog.at_level(logging.ERROR, logger="evjourney.worker"):
+        await worker.run_once()
+        await worker.run_once()
+    assert len(ran) == 2
+    assert [r.message for r in caplog.records] == ["worker job broken failed"] * 2
+
+
+async def test_the_worker_runs_in_rounds_until_stopped(deps: Deps) -> None:
+    rounds = 0
+    three = asyncio.Event()
+
+    async def count(_: Deps, __: datetime) -> None:
+        nonlocal rounds
+        rounds += 1
+        if rounds == 3:
+            three.set()
+
+    worker = Worker(deps, [count], interval=0.01)
+    async with worker.running():
+        await asyncio.wait_for(three.wait(), timeout=5)
+    stopped_at = rounds
+    await asyncio.sleep(0.05)
+    assert rounds == stopped_at
+
+
+def test_without_a_webhook_there_is_nothing_to_drain(settings: Settings) -> None:
+    assert worker_jobs(settings, None) == []
+
+
+def test_a_webhook_without_a_signing_secret_refuses_to_start(settings: Settings) -> None:
+    unsigned = settings.model_copy(update={"evj_push_webhook_url": "http://127.0.0.1:9/push"})
+    with pytest.raises(ConfigurationError, match="EVJ_PUSH_WEBHOOK_SECRET"):
+        create_app(unsigned)
+
+
+def test_a_webhook_url_must_be_http() -> None:
+    with pytest.raises(ValidationError, match="http:// or https://"):
+        Settings(evj_push_webhook_url="ftp://gateway.example.com/push")
+
+
+async def test_the_app_worker_delivers_a_push_to_the_webhook(settings: Settings) -> None:
+    with WebhookReceiver() as receiver:
+        configured = Settings.model_validate({
+            **settings.model_dump(), "evj_worker_enabled": True,
+            "evj_worker_interval_seconds": 0.02, "evj_push_webhook_url": receiver.url,
+            "evj_push_webhook_secret": WEBHOOK_SECRET})
+        async with running_app(configured) as app:
+            deps: Deps = app.state.deps
+            [item] = await queue_push(deps)
+            for _ in range(250):
+                [stored] = await deps.outbox.get_many([item.id])
+                if stored is not None and stored.status is OutboxStatus.SENT:
+                    break
+                await asyncio.sleep(0.02)
+            assert stored is not None
+            assert stored.status is OutboxStatus.SENT
+        assert [r.key for r in receiver.requests] == [item.id]
