@@ -8,6 +8,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import fields
+from datetime import timedelta
 from typing import Any
 
 from starlette.applications import Starlette
@@ -22,10 +23,10 @@ from strawberry.types import ExecutionResult
 
 from api.auth import InvalidToken, TokenVerifier
 from api.broker import InProcessBroker
-from api.notifying import DiscardEvents, NotifyingEventSink, realtime_feed
+from api.notifying import AppUseTracker, DiscardEvents, NotifyingEventSink, realtime_feed
 from api.push_gateway import webhook_gateway
 from api.settings import Settings
-from api.worker import Job, Worker, outbox_drainer
+from api.worker import Job, Worker, every, outbox_drainer
 from domain.battery import ChargingEfficiency
 from domain.notifications.outbox import OutboxPolicy
 from domain.ports import NotificationFeed, PushGateway
@@ -34,6 +35,8 @@ from resolvers.errors import client_error
 from resolvers.schema import schema
 from services.demo import seed_demo_if_empty, seed_station_network
 from services.deps import Deps
+from services.inbox import remind_lapsed_owners
+from services.notifications import release_due_notifications
 from store.client import Database, open_database, ping
 from store.indexes import ensure_indexes
 from store.repositories import build_repositories
@@ -46,6 +49,7 @@ class GraphQLApp(GraphQL[Context, None]):
         super().__init__(schema, graphql_ide="graphiql" if graphiql else None,
                          subscription_protocols=[GRAPHQL_TRANSPORT_WS_PROTOCOL])
         self.verifier = verifier
+        self.app_use = AppUseTracker()
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         deps: Deps = request.app.state.deps
@@ -54,6 +58,7 @@ class GraphQLApp(GraphQL[Context, None]):
         except InvalidToken as error:
             return Context(deps=deps, principal=None, auth_error=str(error), request=request,
                            response=response)
+        await self.app_use.seen(deps, principal)
         return Context(deps=deps, principal=principal, request=request, response=response)
 
     async def process_result(self, request: Request, result: ExecutionResult
@@ -104,7 +109,8 @@ def build_deps(db: Database, settings: Settings, feed: NotificationFeed | None =
 def worker_jobs(settings: Settings, gateway: PushGateway | None) -> list[Job]:
     """What the background worker runs each round, in this order; a job is
     `async (deps, now) -> object`. Add one with one line."""
-    jobs: list[Job] = []
+    jobs: list[Job] = [release_due_notifications,
+                       every(timedelta(hours=1), lambda deps, _: remind_lapsed_owners(deps))]
     if gateway is not None:  # without a webhook, items wait in the outbox until one is set
         jobs.append(outbox_drainer(gateway, settings.evj_push_batch_size))
     return jobs

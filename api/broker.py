@@ -15,8 +15,8 @@ QUEUE_SIZE = 100
 
 
 class InProcessBroker:
-    """The feed when this process is the only one (embedded mode), and the local fan-out behind
-    the change-stream relay when there are many."""
+    """The feed when this process is the only one (embedded mode), and the local fan-out the
+    change-stream relay fills when there are many (store/notification_feed.py)."""
 
     def __init__(self) -> None:
         self._queues: dict[str, set[asyncio.Queue[Notification]]] = defaultdict(set)
@@ -43,18 +43,3 @@ class InProcessBroker:
 
     def subscribers(self, owner_id: str) -> int:
         return len(self._queues.get(owner_id, ()))
-
-
-class RelayedFeed:
-    """With a replica set: the database is the channel. Publishing does nothing here; the
-    change-stream relay (store/notification_feed.py) hands every delivery, from any instance, to
-    the local broker."""
-
-    def __init__(self, broker: InProcessBroker) -> None:
-        self._broker = broker
-
-    async def publish(self, notifications: Sequence[Notification]) -> None:
-        pass
-
-    def subscribe(self, owner_id: str) -> AsyncIterator[Notification]:
-        return self._broker.subscribe(owner_id)

@@ -6,14 +6,17 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
+from datetime import datetime, timedelta
 
-from api.broker import InProcessBroker, RelayedFeed
+from api.broker import InProcessBroker
+from domain.access import Principal
 from domain.events import DomainEvent
 from domain.ports import NotificationFeed
 from services.deps import Deps
+from services.inbox import ACTIVITY_GAP, record_app_use
 from services.notifications import notify
 from store.client import Database
-from store.notification_feed import relay_deliveries, supports_change_streams
+from store.notification_feed import ChangeStreamFeed, relay_feed, supports_change_streams
 
 log = logging.getLogger("evjourney.notifications")
 
@@ -55,10 +58,37 @@ async def realtime_feed(db: Database) -> AsyncIterator[NotificationFeed]:
     if not await supports_change_streams(db):
         yield broker
         return
-    relay = asyncio.create_task(relay_deliveries(db, broker.publish))
+    relay = asyncio.create_task(relay_feed(db, broker))
     try:
-        yield RelayedFeed(broker)
+        yield ChangeStreamFeed(db, broker)
     finally:
         relay.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await relay
+
+
+class AppUseTracker:
+    """Records an owner's app use for the re-engagement rule. The memo only saves writes: each
+    process writes an owner's last use at most once per `gap` (the store also refuses closer
+    writes), so many processes cost a few writes per owner and hour, never a wrong answer."""
+
+    MAX_REMEMBERED = 100_000
+
+    def __init__(self, gap: timedelta = ACTIVITY_GAP) -> None:
+        self._gap = gap
+        self._seen: dict[str, datetime] = {}
+
+    async def seen(self, deps: Deps, actor: Principal | None) -> None:
+        if actor is None or actor.owner_id is None:
+            return
+        now = deps.clock()
+        last = self._seen.get(actor.owner_id)
+        if last is not None and now - last < self._gap:
+            return
+        if len(self._seen) >= self.MAX_REMEMBERED:
+            self._seen.clear()
+        self._seen[actor.owner_id] = now
+        try:
+            await record_app_use(deps, actor)
+        except Exception:  # a missed timestamp must not fail the owner's request
+            log.exception("recording app use failed")

@@ -11,7 +11,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager, suppress
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from domain.ports import PushGateway
 from services.deps import Deps
@@ -77,3 +77,18 @@ def outbox_drainer(gateway: PushGateway, batch: int) -> Job:
 
     return drain_push_outbox
 
+
+
+def every(period: timedelta, job: Job) -> Job:
+    """Runs `job` at most once per `period` of this process (a sweep need not run each second);
+    several processes may each run it: the jobs given here are idempotent."""
+    last: list[datetime] = []
+
+    async def occasionally(deps: Deps, now: datetime) -> object:
+        if last and now - last[0] < period:
+            return None
+        last[:] = [now]
+        return await job(deps, now)
+
+    occasionally.__name__ = getattr(job, "__name__", "job")
+    return occasionally

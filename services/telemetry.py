@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -46,16 +46,23 @@ async def ingest_telemetry(deps: Deps, actor: Principal,
     checked = [_accept(report, vehicles, now) for report in reports]
     events = [item for item in checked if isinstance(item, TelemetryEvent)]
     stored = iter(await deps.telemetry.add_many(events))
-    results = [IngestResult(RecordStatus.REJECTED, error=item) if isinstance(item, DomainError)
-               else IngestResult(RecordStatus.STORED if next(stored) else RecordStatus.DUPLICATE,
-                                 event=item) for item in checked]
+    results = [_result(item, stored) for item in checked]
     new = [r.event for r in results if r.event is not None and r.status is RecordStatus.STORED]
     if new:
         by_id = {vehicle.id: vehicle for vehicle in vehicles.values()}
         changed = await _update_statuses(deps, by_id, new)
         await deps.vehicles.raise_odometers(_odometers(new, by_id), now)
-        await deps.events.publish(*changed)
+        if changed:
+            await deps.events.publish(*changed)
     return results
+
+
+def _result(item: TelemetryEvent | DomainError, stored: Iterator[bool]) -> IngestResult:
+    """`stored` answers, in order, for each event that passed the checks."""
+    if isinstance(item, DomainError):
+        return IngestResult(RecordStatus.REJECTED, error=item)
+    return IngestResult(RecordStatus.STORED if next(stored) else RecordStatus.DUPLICATE,
+                        event=item)
 
 
 async def _vehicles_by_vin(deps: Deps, reports: Sequence[TelemetryReport]) -> dict[str, Vehicle]:

@@ -68,6 +68,10 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("ownerId", ASCENDING), ("withdrawKey", ASCENDING)], name="withdraw",
                    partialFilterExpression={"withdrawKey": {"$type": "string"}}),
     ],
+    "notificationFeed": [
+        # Only a hand-over between instances: a day is plenty for any relay to resume.
+        IndexModel([("at", ASCENDING)], name="at_ttl", expireAfterSeconds=86_400),
+    ],
     "notificationClaims": [
         # `_id` is the dedup key; expired claims are only overwritten, so TTL just tidies up.
         IndexModel([("until", ASCENDING)], name="until_ttl", expireAfterSeconds=0),

@@ -57,7 +57,8 @@ class MongoNotificationRepository:
 
     async def add_many(self, notifications: Sequence[Notification]) -> None:
         if notifications:
-            await self._inbox.insert_many([_to_doc(n) for n in notifications], ordered=False)
+            await self._inbox.insert_many(
+                [notification_to_document(n) for n in notifications], ordered=False)
 
     async def withdraw(self, keys: Sequence[tuple[str, str]]) -> int:
         """Deletes what is still undelivered under these (owner, withdraw key) pairs."""
@@ -79,13 +80,13 @@ class MongoNotificationRepository:
                        {"$set": {"deliveredAt": now, "inboxKey": key}})
              for nid, key in keys.items()], ordered=False)
         docs = await self._inbox.find(ids_filter(list(ids))).to_list(None)
-        return [_from_doc(doc) for doc in docs
+        return [notification_from_document(doc) for doc in docs
                 if doc.get("inboxKey") == keys[doc["_id"]]]
 
     async def due(self, now: datetime, limit: int) -> list[Notification]:
         docs = await self._inbox.find({"deliveredAt": None, "deliverAfter": {"$lte": now}}
                                       ).sort("deliverAfter", 1).limit(limit).to_list(None)
-        return [_from_doc(doc) for doc in docs]
+        return [notification_from_document(doc) for doc in docs]
 
     async def expire(self, now: datetime) -> int:
         """Drops undelivered notifications whose moment passed (a reminder after the visit).
@@ -97,7 +98,7 @@ class MongoNotificationRepository:
 
     async def get_many(self, ids: Sequence[str]) -> list[Notification | None]:
         found = await self._inbox.find(ids_filter(ids)).to_list(None)
-        by_id = {doc["_id"]: _from_doc(doc) for doc in found}
+        by_id = {doc["_id"]: notification_from_document(doc) for doc in found}
         return [by_id.get(key) for key in ids]
 
     async def page(self, owner_id: str, request: PageRequest,
@@ -110,7 +111,7 @@ class MongoNotificationRepository:
             query["readAt"] = None
         docs = await self._inbox.find(query).sort("inboxKey", -1).limit(
             request.first + 1).to_list(None)
-        return page_from_rows([_from_doc(doc) for doc in docs],
+        return page_from_rows([notification_from_document(doc) for doc in docs],
                               request.first)
 
     async def inbox_keys(self, ids: Sequence[str]) -> dict[str, str]:
@@ -124,7 +125,7 @@ class MongoNotificationRepository:
             {"_id": notification_id, field: None, "deliveredAt": {"$ne": None}},
             {"$set": {field: now}}, return_document=ReturnDocument.AFTER)
         if doc is not None:
-            return _from_doc(doc), True
+            return notification_from_document(doc), True
         found = await self.get_many([notification_id])
         return found[0], False
 
@@ -146,13 +147,13 @@ class MongoNotificationRepository:
         return rows
 
 
-def _to_doc(notification: Notification) -> Document:
+def notification_to_document(notification: Notification) -> Document:
     # `data` is the app's free-form JSON: its keys are kept exactly as they are.
     return {**to_document(notification.model_copy(update={"data": {}})),
             "data": notification.data}
 
 
-def _from_doc(doc: Document) -> Notification:
+def notification_from_document(doc: Document) -> Notification:
     return from_document(Notification, {**doc, "data": {}}).model_copy(
         update={"data": doc.get("data", {})})
 

@@ -18,6 +18,7 @@ from domain.owners import Owner
 from domain.telemetry import FaultCodesReported
 from domain.vehicles import Vehicle
 from services.deps import Deps
+from services.inbox import remind_lapsed_owners
 from services.notifications import notify, release_due_notifications
 from tests.conftest import GraphQLClient, error_codes
 from tests.factories import add_owner, add_vehicle, gid
@@ -258,3 +259,21 @@ async def test_the_inbox_pages_newest_delivery_first(
     assert codes == ["C0035", "U0100", "P1A10"]
     assert first["pageInfo"]["hasNextPage"] is True
     assert second["pageInfo"]["hasNextPage"] is False
+
+
+async def test_a_request_records_app_use_and_lapsed_owners_get_one_nudge(
+        gql: GraphQLClient, live: Deps, clock: Clock, app: Starlette) -> None:
+    away, car = await owner_with_car(live)
+    active, _ = await owner_with_car(live, "Ben Ode")
+    for owner in (away, active):
+        await inbox(gql, owner)  # an app request
+    owners = app.state.db["owners"]
+    doc = await owners.find_one({"_id": away.id})
+    assert doc["lastActiveAt"] == clock.now
+    await owners.update_one({"_id": away.id},
+                            {"$set": {"lastActiveAt": clock.now - timedelta(days=75)}})
+    assert await remind_lapsed_owners(live) == 1
+    assert await remind_lapsed_owners(live) == 0  # nudged: not again for a month
+    [note] = await inbox(gql, away)
+    assert note["kind"] == "RE_ENGAGEMENT"
+    assert note["vehicle"]["id"] == gid("Vehicle", car.id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime
 
@@ -16,7 +16,8 @@ from starlette.applications import Starlette
 from api.app import create_app, worker_jobs
 from api.settings import ConfigurationError, Settings
 from api.worker import Worker
-from domain.notifications.model import OutboxStatus
+from domain.notifications.model import OutboxItem, OutboxStatus, PushDevice
+from domain.ports import PushGateway
 from services.deps import Deps
 from tests.api.test_push_delivery import queue_push
 from tests.webhook_receiver import WebhookReceiver
@@ -70,8 +71,17 @@ async def test_the_worker_runs_in_rounds_until_stopped(deps: Deps) -> None:
     assert rounds == stopped_at
 
 
-def test_without_a_webhook_there_is_nothing_to_drain(settings: Settings) -> None:
-    assert worker_jobs(settings, None) == []
+def _job_names(settings: Settings, gateway: PushGateway | None) -> list[str]:
+    return [getattr(job, "__name__", "") for job in worker_jobs(settings, gateway)]
+
+
+def test_the_outbox_is_drained_only_with_a_webhook(settings: Settings) -> None:
+    class Gateway:
+        async def send(self, item: OutboxItem, devices: Sequence[PushDevice]) -> None:
+            pass
+
+    assert "drain_push_outbox" not in _job_names(settings, None)
+    assert _job_names(settings, Gateway())[-1] == "drain_push_outbox"  # after what fills it
 
 
 def test_a_webhook_without_a_signing_secret_refuses_to_start(settings: Settings) -> None:
