@@ -34,6 +34,7 @@ from resolvers.context import Context
 from resolvers.errors import client_error
 from resolvers.schema import schema
 from services.demo import seed_demo_if_empty, seed_station_network
+from services.demo_notifications import seed_demo_notifications
 from services.deps import Deps
 from services.inbox import remind_lapsed_owners
 from services.notifications import release_due_notifications
@@ -91,8 +92,9 @@ async def seed_embedded(settings: Settings, deps: Deps) -> None:
         vehicles = await seed_demo_if_empty(quiet, settings.evj_seed_owners, settings.evj_seed)
         if vehicles:
             stations = await seed_station_network(quiet, settings.evj_seed)
-            log.info("seeded %d demo owners with %d vehicles, %d charging stations",
-                     settings.evj_seed_owners, vehicles, stations)
+            notes = await seed_demo_notifications(deps, settings.evj_seed)
+            log.info("seeded %d demo owners with %d vehicles, %d charging stations, "
+                     "%d notifications", settings.evj_seed_owners, vehicles, stations, notes)
 
 
 def build_deps(db: Database, settings: Settings, feed: NotificationFeed | None = None) -> Deps:

@@ -5,9 +5,10 @@ Seed 98's first owners have short histories (352 sessions in all), which keeps t
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from domain.access import Role
+from domain.pagination import PageRequest
 from services.demo import EPOCH, DemoHousehold, demo_owner_id, generate_households, seed_demo
 from services.deps import Deps
 from tests.conftest import GraphQLClient
@@ -56,3 +57,17 @@ async def _owner_sees_their_charging(gql: GraphQLClient, owner: DemoHousehold) -
             assert node["batteryHealth"]["status"] != "INSUFFICIENT_DATA"
             assert node["batteryHealth"]["stateOfHealthPercent"] is not None
     assert year_or_more > 0
+
+
+async def test_demo_owners_find_notifications_in_their_inbox(deps: Deps) -> None:
+    from services.demo_notifications import seed_demo_notifications
+
+    await seed_demo(deps, 6, seed=7)
+    created = await seed_demo_notifications(deps, seed=7)
+    assert created > 0
+    owners = await deps.owners.page(PageRequest(first=6), None)
+    pages = [await deps.notifications.page(o.id, PageRequest(first=20), False)
+             for o in owners.items]
+    delivered = sum(len(page.items) for page in pages)
+    pending = await deps.notifications.due(datetime.now(UTC) + timedelta(days=8), 500)
+    assert delivered + len(pending) == created  # each is in an inbox or waits for its time
