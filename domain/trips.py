@@ -60,12 +60,16 @@ class TripRequest:
     conditions: Conditions = REFERENCE
     preferred_operators: tuple[str, ...] = ()
     depart_at: datetime | None = None  # known: a reminder to charge the night before
+    consumption_scale: float = 1.0  # the car's measured consumption / its model's rated one
 
     def __post_init__(self) -> None:
         _check_soc(self.departure_soc, "departureSocPercent")
         _check_soc(self.arrival_reserve_soc, "arrivalReserveSocPercent")
         _check_soc(self.charge_stop_reserve_soc, "chargeStopReserveSocPercent")
         _check_soc(self.max_charge_to, "maxChargeToPercent")
+        if not 0.3 <= self.consumption_scale <= 3.0:
+            raise InvalidInput("consumptionScale must be between 0.3 and 3",
+                               field="consumptionScale")
         if self.depart_at is not None and self.depart_at.utcoffset() is None:
             raise InvalidInput("departAt needs a time zone offset", field="departAt")
         if self.max_charge_to <= self.charge_stop_reserve_soc:
@@ -336,6 +340,7 @@ def _context(
     conditions = request.conditions
     climb_per_km = conditions.elevation_gain_m / route_km if route_km > _EPS else 0.0
     per_km = leg_energy_kwh(model, 1.0, replace(conditions, elevation_gain_m=climb_per_km))
+    per_km *= request.consumption_scale
     return _Context(model, usable_kwh, request, settings, distances, nodes, per_km)
 
 

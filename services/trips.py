@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from domain import battery, trips
 from domain import range as range_model
@@ -10,6 +10,7 @@ from domain.access import Principal, can_read_owner, ensure
 from domain.catalogue import VehicleModel, find_model
 from domain.geo import GeoPoint, box_around
 from domain.stations import ChargingStation
+from domain.telemetry import measured_wh_per_km
 from domain.vehicles import Vehicle
 from services.deps import Deps
 from services.lookup import one
@@ -28,6 +29,7 @@ async def plan_trip(deps: Deps, actor: Principal, vehicle_id: str,
     ensure(can_read_owner(actor, vehicle.owner_id), "plan trips with this vehicle")
     model = _model(vehicle)
     usable = await usable_capacity_kwh(deps, vehicle, model)
+    request = replace(request, consumption_scale=await _consumption_scale(deps, vehicle, model))
     points = [request.origin, *request.waypoints, request.destination]
     margin = trips.PlanSettings().max_station_detour_km
     network = await deps.stations.in_box(*_box(points, margin), 0.0)
@@ -49,6 +51,15 @@ async def usable_capacity_kwh(deps: Deps, vehicle: Vehicle, model: VehicleModel)
     health = battery.assess(state, model.battery_capacity_kwh, vehicle.delivered_at,
                             deps.health_policy)
     return health.estimated_capacity_kwh or model.battery_capacity_kwh
+
+
+async def _consumption_scale(deps: Deps, vehicle: Vehicle, model: VehicleModel) -> float:
+    """How this car compares with its model, once telemetry has measured enough driving."""
+    [status] = await deps.telemetry.statuses([vehicle.id])
+    measured = measured_wh_per_km(status)
+    if measured is None:
+        return 1.0
+    return min(max(measured / model.efficiency_wh_per_km, 0.3), 3.0)
 
 
 def _model(vehicle: Vehicle) -> VehicleModel:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from domain.access import Role
 from services.demo import seed_station_network
 from services.deps import Deps
@@ -74,3 +76,23 @@ async def test_range_falls_with_speed_and_cold(gql: GraphQLClient, deps: Deps) -
     assert data["cold"] < data["mild"]
     assert abs(data["half"] - data["mild"] / 2) < 0.2
     assert 350 < data["mild"] < 550  # 77 kWh at about 168 Wh/km
+
+
+async def test_plans_use_the_cars_measured_consumption_once_known(
+    gql: GraphQLClient, deps: Deps
+) -> None:
+    from tests.api.test_telemetry import ingest, item
+
+    await seed_station_network(deps, seed=7)
+    owner = await add_owner(deps)
+    car = await add_vehicle(deps, owner, model_id="volta-one")  # rated 160 Wh/km
+    auth = gql.bearer(Role.OWNER, owner.id)
+    query = PLAN.replace("feasible reason", "feasible reason energyUsedKwh")
+    before = (await gql.ok(query, _trip(car.id), auth))["planTrip"]
+    await ingest(gql, [item(car, 0, socPercent=95),
+                       item(car, 120, socPercent=25, odometerKm=1200)])  # 203 Wh/km
+    after = (await gql.ok(query, _trip(car.id), auth))["planTrip"]
+    measured = 0.70 * 58 * 1000 / 200
+    assert after["energyUsedKwh"] / before["energyUsedKwh"] == pytest.approx(
+        measured / 160, rel=0.01)
+    assert after["totalMinutes"] > before["totalMinutes"]  # more energy: more charging
