@@ -8,12 +8,10 @@ from typing import Any
 from domain.charging import ChargingSession, LocationType
 from domain.charging_stats import SessionFilter, StatsRow, StatsWindow
 from domain.pagination import Page, PageRequest, page_from_rows
-from store.client import BULK_WRITE_ERRORS, Database, Document
+from store.client import Database, Document, duplicate_key_failures
 from store.documents import find_by_ids, from_document, to_document
 from store.paging import find_page, grouped_pages_pipeline
 from store.stats import CountedCollection
-
-DUPLICATE_KEY = 11000
 
 
 class MongoChargingRepository:
@@ -36,14 +34,8 @@ class MongoChargingRepository:
                 for index, session in enumerate(sessions)]
 
     async def _insert_unordered(self, sessions: Sequence[ChargingSession]) -> set[int]:
-        try:
-            await self._sessions.insert_many([_document(s) for s in sessions], ordered=False)
-        except BULK_WRITE_ERRORS as error:
-            failures: list[Document] = getattr(error, "details", {}).get("writeErrors", [])
-            if any(failure["code"] != DUPLICATE_KEY for failure in failures):
-                raise
-            return {failure["index"] for failure in failures}
-        return set()
+        return await duplicate_key_failures(
+            self._sessions.insert_many([_document(s) for s in sessions], ordered=False))
 
     async def _by_external_id(self, sessions: Sequence[ChargingSession]) -> list[ChargingSession]:
         if not sessions:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -62,3 +62,19 @@ async def ping(db: Database) -> bool:
     except DATABASE_ERRORS:
         return False
     return True
+
+
+DUPLICATE_KEY = 11000
+
+
+async def duplicate_key_failures(write: Awaitable[object]) -> set[int]:
+    """Runs an unordered bulk write (insert_many or bulk_write with ordered=False); returns the
+    indexes of the operations refused by a unique index. Any other failure is raised."""
+    try:
+        await write
+    except BULK_WRITE_ERRORS as error:
+        failures: list[Document] = (getattr(error, "details", None) or {}).get("writeErrors", [])
+        if any(failure.get("code") != DUPLICATE_KEY for failure in failures):
+            raise
+        return {failure["index"] for failure in failures}
+    return set()

@@ -15,11 +15,9 @@ from pymongo import ReturnDocument, UpdateOne
 from domain.ids import new_id
 from domain.notifications.model import Notification, NotificationEngagement, Priority
 from domain.pagination import Page, PageRequest, page_from_rows
-from store.client import BULK_WRITE_ERRORS, Database, Document
+from store.client import Database, Document, duplicate_key_failures
 from store.documents import from_document, ids_filter, to_document
 from store.stats import CountedCollection
-
-DUPLICATE_KEY = 11000
 
 
 class MongoNotificationRepository:
@@ -32,16 +30,11 @@ class MongoNotificationRepository:
         """Claims each dedup key until its time, unless a live claim holds it: one write."""
         if not keys:
             return []
-        ops = [UpdateOne({"_id": key, "until": {"$lte": now}}, {"$set": {"until": until}},
-                         upsert=True) for key, until in keys]
-        try:
-            await self._claims.bulk_write(ops, ordered=False)
-        except BULK_WRITE_ERRORS as error:
-            held = {e["index"] for e in _write_errors(error) if e.get("code") == DUPLICATE_KEY}
-            if len(held) != len(_write_errors(error)):
-                raise
-            return [index not in held for index in range(len(keys))]
-        return [True] * len(keys)
+        # An upsert on a held key finds no expired claim and collides with the live one.
+        held = await duplicate_key_failures(self._claims.bulk_write(
+            [UpdateOne({"_id": key, "until": {"$lte": now}}, {"$set": {"until": until}},
+                       upsert=True) for key, until in keys], ordered=False))
+        return [index not in held for index in range(len(keys))]
 
     async def booked(self, owner_ids: Sequence[str], since: datetime,
                      until: datetime) -> dict[str, list[datetime]]:
@@ -160,9 +153,3 @@ def notification_from_document(doc: Document) -> Notification:
 
 def _one_or_in(values: Sequence[str]) -> Any:
     return values[0] if len(values) == 1 else {"$in": list(values)}
-
-
-def _write_errors(error: Exception) -> list[Document]:
-    details: Document = getattr(error, "details", {}) or {}
-    errors: list[Document] = details.get("writeErrors", [])
-    return errors

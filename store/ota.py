@@ -18,12 +18,11 @@ from domain.ota import (
     VehicleUpdate,
 )
 from domain.pagination import Page, PageRequest, page_from_rows
-from store.client import BULK_WRITE_ERRORS, Database, Document
+from store.client import Database, Document, duplicate_key_failures
 from store.documents import find_by_ids, from_document, to_document, to_fields
 from store.paging import find_page, grouped_pages_pipeline
 from store.stats import CountedCollection
 
-DUPLICATE_KEY = 11000
 OPEN_STATUSES = [s.value for s in (UpdateStatus.OFFERED, UpdateStatus.SCHEDULED,
                                    UpdateStatus.DOWNLOADING, UpdateStatus.INSTALLING,
                                    UpdateStatus.FAILED)]
@@ -89,16 +88,9 @@ class MongoOtaRepository:
         """Inserts offers; a vehicle already offered in this campaign is skipped. Returns new."""
         if not updates:
             return []
-        skipped: set[int] = set()
-        try:
-            await self._updates.insert_many(
-                [{**to_document(u), "offerKey": f"{u.campaign_id}:{u.vehicle_id}"}
-                 for u in updates], ordered=False)
-        except BULK_WRITE_ERRORS as error:
-            failures: list[Document] = getattr(error, "details", {}).get("writeErrors", [])
-            if any(f["code"] != DUPLICATE_KEY for f in failures):
-                raise
-            skipped = {f["index"] for f in failures}
+        skipped = await duplicate_key_failures(self._updates.insert_many(
+            [{**to_document(u), "offerKey": f"{u.campaign_id}:{u.vehicle_id}"}
+             for u in updates], ordered=False))
         added = [u for i, u in enumerate(updates) if i not in skipped]
         if added:
             await self._campaigns.update_one({"_id": updates[0].campaign_id},

@@ -10,11 +10,9 @@ from pymongo import ReturnDocument
 
 from domain.notifications import outbox
 from domain.notifications.model import OutboxItem, OutboxStatus
-from store.client import BULK_WRITE_ERRORS, Database, Document
+from store.client import Database, Document, duplicate_key_failures
 from store.documents import from_document, ids_filter, to_document
 from store.stats import CountedCollection
-
-DUPLICATE_KEY = 11000
 
 
 class MongoOutboxRepository:
@@ -24,14 +22,9 @@ class MongoOutboxRepository:
     async def enqueue(self, items: Sequence[OutboxItem]) -> int:
         if not items:
             return 0
-        try:
-            await self._items.insert_many([_document(item) for item in items], ordered=False)
-        except BULK_WRITE_ERRORS as error:
-            failures: list[Document] = getattr(error, "details", {}).get("writeErrors", [])
-            if any(f["code"] != DUPLICATE_KEY for f in failures):
-                raise
-            return len(items) - len(failures)
-        return len(items)
+        refused = await duplicate_key_failures(
+            self._items.insert_many([_document(item) for item in items], ordered=False))
+        return len(items) - len(refused)
 
     async def claim_due(self, now: datetime, lease: timedelta,
                         limit: int) -> list[OutboxItem]:

@@ -10,16 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any
 
 from pymongo import UpdateOne
 
 from domain.telemetry import TelemetryEvent, VehicleStatus
-from store.client import BULK_WRITE_ERRORS, Database, Document
+from store.client import Database, Document, duplicate_key_failures
 from store.documents import from_document, ids_filter, to_document
 from store.stats import CountedCollection
-
-DUPLICATE_KEY = 11000
 
 
 class MongoTelemetryRepository:
@@ -32,7 +29,7 @@ class MongoTelemetryRepository:
         if not events:
             return []
         docs = [{**to_document(event), "_id": event_key(event)} for event in events]
-        duplicates = await _failed_with_duplicate_key(self._events.insert_many(docs,
+        duplicates = await duplicate_key_failures(self._events.insert_many(docs,
                                                                                ordered=False))
         return [index not in duplicates for index in range(len(events))]
 
@@ -55,25 +52,13 @@ class MongoTelemetryRepository:
             return []
         ops = [UpdateOne(_expected(before, after.vehicle_id), _update(after),
                          upsert=True) for before, after in changes]
-        conflicts = await _failed_with_duplicate_key(self._statuses.bulk_write(ops,
+        conflicts = await duplicate_key_failures(self._statuses.bulk_write(ops,
                                                                                ordered=False))
         return [index not in conflicts for index in range(len(changes))]
 
 
 def event_key(event: TelemetryEvent) -> str:
     return f"{event.vin}:{event.event_id}"
-
-
-async def _failed_with_duplicate_key(write: Any) -> set[int]:
-    """Runs an unordered bulk write; the indexes of the operations that hit a duplicate key."""
-    try:
-        await write
-    except BULK_WRITE_ERRORS as error:
-        failures: list[Document] = getattr(error, "details", {}).get("writeErrors", [])
-        if any(failure["code"] != DUPLICATE_KEY for failure in failures):
-            raise
-        return {failure["index"] for failure in failures}
-    return set()
 
 
 def _expected(before: VehicleStatus | None, vehicle_id: str) -> Document:
