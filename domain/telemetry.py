@@ -165,12 +165,18 @@ def advance(before: VehicleStatus | None, vehicle_id: str, events: Sequence[Tele
 
     None when no event is newer: an out-of-order event never replaces a newer state.
     """
-    newer = sorted((e for e in events if before is None or e.at > before.at),
-                   key=lambda e: (e.at, e.event_id))
+    newer = newer_than(before, events)
     state = before
     for event in newer:
         state = step(state, vehicle_id, event, capacity_kwh)
     return state if newer else None
+
+
+def newer_than(before: VehicleStatus | None,
+               events: Sequence[TelemetryEvent]) -> list[TelemetryEvent]:
+    """The events after the state, in time order."""
+    return sorted((e for e in events if before is None or e.at > before.at),
+                  key=lambda e: (e.at, e.event_id))
 
 
 def step(state: VehicleStatus | None, vehicle_id: str, event: TelemetryEvent,
@@ -212,19 +218,33 @@ def measured_wh_per_km(status: VehicleStatus | None) -> float | None:
     return wh_per_km if low <= wh_per_km <= high else None
 
 
-def status_events(before: VehicleStatus | None, after: VehicleStatus,
-                  owner_id: str) -> list[DomainEvent]:
-    """What a new newest state tells: the state itself, and fault codes that became active.
+def status_events(before: VehicleStatus | None, after: VehicleStatus, owner_id: str,
+                  events: Sequence[TelemetryEvent] = ()) -> list[DomainEvent]:
+    """What a new newest state tells: the state itself, and fault codes that became active,
+    also those raised and cleared again inside the batch (`events`).
 
     Events carry the time the car measured the state, not when it arrived.
     """
-    events: list[DomainEvent] = [VehicleStatusReported(
+    told: list[DomainEvent] = [VehicleStatusReported(
         at=after.at, vehicle_id=after.vehicle_id, owner_id=owner_id,
         soc_percent=after.soc_percent, charging=after.charging,
         odometer_km=after.odometer_km, range_km=after.range_km)]
-    active = set(before.active_fault_codes) if before else set()
-    new = tuple(code for code in after.active_fault_codes if code not in active)
+    new = raised_fault_codes(before, [*newer_than(before, events), after])
     if new:
-        events.append(FaultCodesReported(at=after.at, vehicle_id=after.vehicle_id,
+        told.append(FaultCodesReported(at=after.at, vehicle_id=after.vehicle_id,
                                          owner_id=owner_id, codes=new))
-    return events
+    return told
+
+
+def raised_fault_codes(before: VehicleStatus | None,
+                       readings: Sequence[Reading]) -> tuple[str, ...]:
+    """Codes that became active at some point after `before`, in the readings' order (each
+    reading's codes replace the active ones; a reading without codes reported changes none)."""
+    active = set(before.active_fault_codes) if before else set()
+    raised: list[str] = []
+    for reading in readings:
+        if reading.fault_codes is None:
+            continue
+        raised += [c for c in reading.fault_codes if c not in active and c not in raised]
+        active = set(reading.fault_codes)
+    return tuple(raised)

@@ -109,7 +109,8 @@ async def _update_statuses(deps: Deps, vehicles: Mapping[str, Vehicle],
         for (before, after), ok in zip(changes, written, strict=True):
             if ok:
                 owner_id = vehicles[after.vehicle_id].owner_id
-                told += telemetry.status_events(before, after, owner_id)
+                told += telemetry.status_events(before, after, owner_id,
+                                                by_vehicle[after.vehicle_id])
             else:
                 pending.append(after.vehicle_id)
         if not pending:

@@ -183,3 +183,15 @@ def test_a_report_leaves_out_what_was_not_measured() -> None:
     assert all(getattr(bare, f.name) is None for f in dataclasses.fields(bare)
                if f.name not in ("vin", "event_id", "at"))
     assert telemetry.accept(bare, "v-1", VIN, NOW).fault_codes is None
+
+
+def test_a_fault_raised_and_cleared_inside_one_batch_is_still_reported() -> None:
+    before = fold(event(0, fault_codes=("P1A10",)))
+    batch = [event(2, fault_codes=()), event(1, fault_codes=("P1A10", "U0100"))]
+    after = fold(*batch, before=before)
+    assert after.active_fault_codes == ()
+    assert telemetry.raised_fault_codes(before, telemetry.newer_than(before, batch)) == (
+        "U0100",)
+    [fault] = [e for e in telemetry.status_events(before, after, "o1", batch)
+               if isinstance(e, telemetry.FaultCodesReported)]
+    assert fault.codes == ("U0100",)  # P1A10 was already active
