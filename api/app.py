@@ -23,6 +23,7 @@ from strawberry.types import ExecutionResult
 
 from api.auth import InvalidToken, TokenVerifier
 from api.broker import InProcessBroker
+from api.dashboard import dashboard_routes
 from api.notifying import AppUseTracker, DiscardEvents, NotifyingEventSink, realtime_feed
 from api.push_gateway import webhook_gateway
 from api.settings import Settings
@@ -37,6 +38,7 @@ from services.demo import seed_demo_if_empty, seed_station_network
 from services.demo_notifications import seed_demo_notifications
 from services.deps import Deps
 from services.inbox import remind_lapsed_owners
+from services.journey import refresh_stages
 from services.notifications import release_due_notifications
 from store.client import Database, open_database, ping
 from store.indexes import ensure_indexes
@@ -112,7 +114,8 @@ def worker_jobs(settings: Settings, gateway: PushGateway | None) -> list[Job]:
     """What the background worker runs each round, in this order; a job is
     `async (deps, now) -> object`. Add one with one line."""
     jobs: list[Job] = [release_due_notifications,
-                       every(timedelta(hours=1), lambda deps, _: remind_lapsed_owners(deps))]
+                       every(timedelta(hours=1), lambda deps, _: remind_lapsed_owners(deps)),
+                       every(timedelta(days=1), lambda deps, _: refresh_stages(deps))]
     if gateway is not None:  # without a webhook, items wait in the outbox until one is set
         jobs.append(outbox_drainer(gateway, settings.evj_push_batch_size))
     return jobs
@@ -152,5 +155,6 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Route("/readyz", readyz),
         Route("/graphql", graphql, methods=["GET", "POST"]),
         WebSocketRoute("/graphql", graphql),
+        *dashboard_routes(),
     ]
     return Starlette(routes=routes, lifespan=lifespan)

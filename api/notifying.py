@@ -14,6 +14,7 @@ from domain.events import DomainEvent
 from domain.ports import NotificationFeed
 from services.deps import Deps
 from services.inbox import ACTIVITY_GAP, record_app_use
+from services.journey import record_journey
 from services.notifications import notify
 from store.client import Database
 from store.notification_feed import ChangeStreamFeed, relay_feed, supports_change_streams
@@ -22,10 +23,11 @@ log = logging.getLogger("evjourney.notifications")
 
 
 class NotifyingEventSink:
-    """Runs the notification rules on every event, in the request that raised it.
+    """Runs the notification rules and records journey touchpoints for every event, in the
+    request that raised it.
 
-    A failing rule never fails the use case that raised the event: the owner's charge, booking
-    or report is already stored, so the error is logged instead.
+    A failing handler never fails the use case that raised the event: the owner's charge,
+    booking or report is already stored, so the error is logged instead.
     """
 
     def __init__(self) -> None:
@@ -37,10 +39,11 @@ class NotifyingEventSink:
     async def publish(self, *events: DomainEvent) -> None:
         if self._deps is None or not events:
             return
-        try:
-            await notify(self._deps, events)
-        except Exception:
-            log.exception("notifications for %d events failed", len(events))
+        for handle in (notify, record_journey):
+            try:
+                await handle(self._deps, events)
+            except Exception:
+                log.exception("%s for %d events failed", handle.__name__, len(events))
 
 
 class DiscardEvents:

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict
 
 from domain import validation
 from domain.ids import new_id
+from domain.journey import OwnershipStage
 from domain.notifications.model import NotificationPreferences
 from domain.tariffs import HomeTariff
 
@@ -25,6 +26,10 @@ class Owner(BaseModel):
     home_tariff: HomeTariff | None = None
     notification_preferences: NotificationPreferences = NotificationPreferences()
     last_active_at: datetime | None = None  # the owner's last app use (re-engagement)
+    region: str | None = None  # country code, e.g. DE: analytics group by it
+    # As of the last stage sweep: the stage and model of the owner's newest vehicle.
+    stage: OwnershipStage | None = None
+    primary_model_id: str | None = None
     created_at: datetime
     updated_at: datetime
 

@@ -10,6 +10,7 @@ from strawberry.types import Info
 
 from domain import owners
 from domain.access import can_read_owner, ensure
+from domain.journey import TouchpointKind
 from domain.pagination import page_request
 from resolvers.context import Context
 from resolvers.relay import connection
@@ -20,11 +21,13 @@ from services import owners as owner_service
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
+    from resolvers.journey import Touchpoint
     from resolvers.notifications import Notification, NotificationPreferences
     from resolvers.vehicles import Vehicle
 
 VehicleRef = Annotated["Vehicle", strawberry.lazy("resolvers.vehicles")]
 NotificationRef = Annotated["Notification", strawberry.lazy("resolvers.notifications")]
+TouchpointRef = Annotated["Touchpoint", strawberry.lazy("resolvers.journey")]
 PreferencesRef = Annotated["NotificationPreferences", strawberry.lazy("resolvers.notifications")]
 
 
@@ -53,6 +56,16 @@ class Owner(relay.Node):
         from resolvers.notifications import owner_notifications
 
         return await owner_notifications(info, self.id, first, after, unread_only)
+
+    @strawberry.field(description="The owner's touchpoint timeline, newest first: charges, "
+                                  "trips, bookings, visits, updates, notifications opened and "
+                                  "acted on, app sessions, surveys.")
+    async def journey(self, info: Info[Context, None], first: int | None = None,
+                      after: str | None = None, kinds: list[TouchpointKind] | None = None
+                      ) -> relay.Connection[TouchpointRef]:
+        from resolvers.journey import owner_journey
+
+        return await owner_journey(info, self.id, first, after, kinds)
 
     @strawberry.field(description="How and when the owner wants to be notified.")
     def notification_preferences(self) -> PreferencesRef:

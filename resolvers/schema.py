@@ -18,11 +18,13 @@ from strawberry.extensions.max_aliases import create_validator as max_aliases_ru
 from strawberry.extensions.query_depth_limiter import create_validator as max_depth_rule
 from strawberry.types import ExecutionContext
 
+from resolvers.analytics import AnalyticsQuery
 from resolvers.appointments import AppointmentMutation
 from resolvers.catalogue import CatalogueQuery
 from resolvers.charging import ChargingMutation
 from resolvers.charging_stations import ChargingStationMutation, ChargingStationQuery
 from resolvers.errors import ErrorPolicy, log_unexpected
+from resolvers.journey import JourneyMutation
 from resolvers.notifications import NotificationMutation, NotificationSubscription
 from resolvers.ota import OtaMutation, OtaQuery
 from resolvers.owners import OwnerMutation, OwnerQuery
@@ -44,14 +46,14 @@ VALIDATION_RULES: list[type[ASTValidationRule]] = [
 
 @strawberry.type
 class Query(OwnerQuery, VehicleQuery, CatalogueQuery, ServiceCenterQuery, OtaQuery,
-            ChargingStationQuery, TripQuery):
+            ChargingStationQuery, TripQuery, AnalyticsQuery):
     node: relay.Node = relay.node(description="Any object by its global ID.")
 
 
 @strawberry.type
 class Mutation(OwnerMutation, VehicleMutation, ChargingMutation, TariffMutation,
                AppointmentMutation, OtaMutation, ChargingStationMutation, TelemetryMutation,
-               PushDeviceMutation, NotificationMutation):
+               PushDeviceMutation, NotificationMutation, JourneyMutation):
     pass
 
 

@@ -12,6 +12,7 @@ from strawberry.types import Info
 from domain import vehicles
 from domain.access import can_read_owner, ensure
 from domain.errors import InvalidInput
+from domain.journey import OwnershipStage
 from resolvers.appointments import (
     Appointment,
     ServiceDue,
@@ -27,6 +28,7 @@ from resolvers.charging import (
     charging_stats_of,
 )
 from resolvers.context import Context
+from resolvers.journey import vehicle_stage
 from resolvers.ota import VehicleUpdate, vehicle_available_updates, vehicle_update_history
 from resolvers.owners import Owner
 from resolvers.relay import local_id
@@ -56,6 +58,9 @@ class Vehicle(relay.Node):
                                                 "[from, to); months in the owner's timezone.")
     battery_health: BatteryHealth = strawberry.field(
         resolver=battery_health_of, description="Battery state of health from the sessions.")
+    ownership_stage: OwnershipStage = strawberry.field(
+        resolver=vehicle_stage, description="Where the owner is on the journey with this car, "
+                                            "now (see OwnershipStage).")
     appointments: relay.Connection[Appointment] = strawberry.field(
         resolver=vehicle_appointments, description="Service appointments, newest first.")
     service_due: list[ServiceDue] = strawberry.field(

@@ -7,14 +7,18 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from domain.battery import ChargingEfficiency, HealthPolicy
+from domain.journey import DEFAULT_THRESHOLDS, StageThresholds
 from domain.notifications.outbox import OutboxPolicy
 from domain.ports import (
+    AnalyticsRepository,
     AppointmentRepository,
     BatteryRepository,
     CapacityRepository,
     ChargingRepository,
     ChargingStationRepository,
     EventSink,
+    FeedbackRepository,
+    JourneyRepository,
     NotificationFeed,
     NotificationRepository,
     NotificationSettingsRepository,
@@ -23,6 +27,7 @@ from domain.ports import (
     OwnerRepository,
     PushDeviceRepository,
     ServiceCenterRepository,
+    ServiceDueRepository,
     TelemetryRepository,
     VehicleRepository,
 )
@@ -48,9 +53,14 @@ class Deps:
     telemetry: TelemetryRepository
     notifications: NotificationRepository
     notification_settings: NotificationSettingsRepository
+    journey: JourneyRepository
+    feedback: FeedbackRepository
+    service_dues: ServiceDueRepository
+    analytics: AnalyticsRepository
     feed: NotificationFeed
     events: EventSink
     efficiency: ChargingEfficiency = field(default_factory=ChargingEfficiency)
     health_policy: HealthPolicy = field(default_factory=HealthPolicy)
     outbox_policy: OutboxPolicy = field(default_factory=OutboxPolicy)
+    stage_thresholds: StageThresholds = DEFAULT_THRESHOLDS
     clock: Callable[[], datetime] = field(default=utc_now)

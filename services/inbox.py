@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from domain.access import Principal, can_read_owner, ensure
 from domain.errors import AccessDenied
-from domain.notifications.model import Notification, NotificationEngagement
+from domain.events import DomainEvent
+from domain.notifications.model import (
+    Notification,
+    NotificationActed,
+    NotificationEngagement,
+    NotificationOpened,
+)
 from domain.notifications.preferences import PreferenceChanges, apply
 from domain.notifications.rules.engagement import LAPSED_AFTER, OwnerLapsed
 from domain.owners import Owner
@@ -50,9 +56,16 @@ async def _mark(deps: Deps, actor: Principal, notification_id: str,
         updated, changed = await deps.notifications.mark(notification_id, field, now)
         found = updated or found
         if changed:
-            counted.append((now.date().isoformat(), found.kind.value, what))
-    await deps.notifications.count(counted)
+            counted.append((found, what))
+    await deps.notifications.count(counted, now)
+    await deps.events.publish(*(_engaged(found, what, now) for _, what in counted))
     return found
+
+
+def _engaged(n: Notification, what: NotificationEngagement, at: datetime) -> DomainEvent:
+    kind = NotificationActed if what is NotificationEngagement.ACTED else NotificationOpened
+    return kind(at=at, notification_id=n.id, owner_id=n.owner_id, vehicle_id=n.vehicle_id,
+                kind=n.kind)
 
 
 async def update_preferences(deps: Deps, actor: Principal, owner_id: str,

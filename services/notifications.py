@@ -88,7 +88,8 @@ def compose(candidate: Candidate, facts: Facts, deliver_after: datetime,
         title=title, body=body, locale=lang, deep_link=candidate.deep_link,
         data=candidate.data, channels=owner.notification_preferences.channels,
         dedup_key=candidate.dedup_key, withdraw_key=candidate.withdraw_key, created_at=now,
-        deliver_after=deliver_after, expires_at=candidate.expires_at)
+        deliver_after=deliver_after, expires_at=candidate.expires_at, region=owner.region,
+        model_id=owner.primary_model_id, stage=owner.stage.value if owner.stage else None)
 
 
 async def release(deps: Deps, notifications: Sequence[Notification],
@@ -99,8 +100,8 @@ async def release(deps: Deps, notifications: Sequence[Notification],
     await deps.outbox.enqueue([item for n in notifications for item in outbox_items(n, now)])
     delivered = await deps.notifications.deliver([n.id for n in notifications], now)
     await deps.feed.publish(delivered)
-    await deps.notifications.count([(now.date().isoformat(), n.kind.value,
-                                     NotificationEngagement.DELIVERED) for n in delivered])
+    await deps.notifications.count([(n, NotificationEngagement.DELIVERED) for n in delivered],
+                                   now)
     return delivered
 
 

@@ -14,6 +14,8 @@ INDEXES: dict[str, list[IndexModel]] = {
         # The re-engagement sweep: owners longest away from the app first.
         IndexModel([("lastActiveAt", ASCENDING)], name="last_active",
                    partialFilterExpression={"lastActiveAt": {"$type": "date"}}),
+        # The stage funnel groups owners by stage within regions.
+        IndexModel([("region", ASCENDING), ("stage", ASCENDING)], name="region_stage"),
     ],
     "vehicles": [
         IndexModel([("vin", ASCENDING)], unique=True, name="vin_unique"),
@@ -42,6 +44,9 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("centerId", ASCENDING), ("_id", DESCENDING)], name="center_id"),
         IndexModel([("vehicleId", ASCENDING), ("status", ASCENDING), ("completedAt", DESCENDING)],
                    name="vehicle_completed"),
+        # First-time fix: completed visits of a period.
+        IndexModel([("status", ASCENDING), ("completedAt", ASCENDING)],
+                   name="status_completed"),
     ],
     "chargingStations": [
         IndexModel([("location.lat", ASCENDING), ("location.lng", ASCENDING)], name="lat_lng"),
@@ -68,6 +73,29 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("ownerId", ASCENDING), ("withdrawKey", ASCENDING)], name="withdraw",
                    partialFilterExpression={"withdrawKey": {"$type": "string"}}),
     ],
+    "touchpoints": [
+        # Idempotency: one touchpoint per event key (app event id, or what it is about).
+        IndexModel([("eventKey", ASCENDING)], unique=True, name="event_key_unique"),
+        # The journey timeline: an owner's touchpoints newest first, all or of some kinds.
+        IndexModel([("ownerId", ASCENDING), ("_id", DESCENDING)], name="owner_id"),
+        IndexModel([("ownerId", ASCENDING), ("kind", ASCENDING), ("_id", DESCENDING)],
+                   name="owner_kind_id"),
+    ],
+    "appActivity": [
+        # Digital engagement: the months of a period, then the owner group's fields.
+        IndexModel([("month", ASCENDING), ("region", ASCENDING)], name="month_region"),
+    ],
+    "feedback": [
+        IndexModel([("at", ASCENDING)], name="at"),
+        IndexModel([("region", ASCENDING), ("at", ASCENDING)], name="region_at"),
+    ],
+    "serviceDues": [
+        IndexModel([("dueOn", ASCENDING), ("status", ASCENDING)], name="due_status"),
+        IndexModel([("vehicleId", ASCENDING), ("status", ASCENDING)], name="vehicle_status"),
+    ],
+    "stageTransitions": [
+        IndexModel([("at", ASCENDING)], name="at"),
+    ],
     "notificationFeed": [
         # Only a hand-over between instances: a day is plenty for any relay to resume.
         IndexModel([("at", ASCENDING)], name="at_ttl", expireAfterSeconds=86_400),
@@ -77,7 +105,7 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("until", ASCENDING)], name="until_ttl", expireAfterSeconds=0),
     ],
     "notificationEngagement": [
-        IndexModel([("day", ASCENDING), ("kind", ASCENDING)], name="day_kind"),
+        IndexModel([("date", ASCENDING), ("kind", ASCENDING)], name="date_kind"),
     ],
     "pushOutbox": [
         # The worker's claim: pending items by due time. `_id` is the idempotency key.

@@ -7,7 +7,7 @@ id taken at delivery, so deferred reminders sort by when they arrived) are set t
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from pymongo import ReturnDocument, UpdateOne
@@ -122,22 +122,22 @@ class MongoNotificationRepository:
         found = await self.get_many([notification_id])
         return found[0], False
 
-    async def count(self, rows: Sequence[tuple[str, str, NotificationEngagement]]) -> None:
-        """Adds one per (day, kind, what) row to the daily rollups analytics read."""
-        totals: dict[tuple[str, str, str], int] = {}
-        for day, kind, what in rows:
-            totals[(day, kind, what.value)] = totals.get((day, kind, what.value), 0) + 1
+    async def count(self, rows: Sequence[tuple[Notification, NotificationEngagement]],
+                    at: datetime) -> None:
+        """Adds one per row to the day's rollup for the notification's kind and owner group."""
+        day = datetime(at.year, at.month, at.day, tzinfo=UTC)
+        totals: dict[tuple[str, str | None, str | None, str | None, str], int] = {}
+        for n, what in rows:
+            key = (n.kind.value, n.region, n.model_id, n.stage, what.value)
+            totals[key] = totals.get(key, 0) + 1
         if totals:
-            await self._engagement.bulk_write([
-                UpdateOne({"_id": f"{day}:{kind}"},
-                          {"$inc": {what: n}, "$setOnInsert": {"day": day, "kind": kind}},
-                          upsert=True)
-                for (day, kind, what), n in totals.items()], ordered=False)
+            await self._engagement.bulk_write([UpdateOne(
+                {"_id": f"{day.date()}:{kind}:{region}:{model}:{stage}"},
+                {"$inc": {what: n}, "$setOnInsert": {
+                    "date": day, "kind": kind, "region": region, "modelId": model,
+                    "stage": stage}}, upsert=True)
+                for (kind, region, model, stage, what), n in totals.items()], ordered=False)
 
-    async def engagement(self, since_day: str) -> list[Document]:
-        rows: list[Document] = await self._engagement.find(
-            {"day": {"$gte": since_day}}).sort("_id", 1).to_list(None)
-        return rows
 
 
 def notification_to_document(notification: Notification) -> Document:

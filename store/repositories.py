@@ -4,18 +4,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from store.analytics import MongoAnalyticsRepository
 from store.appointments import MongoAppointmentRepository
 from store.battery import MongoBatteryRepository
 from store.capacity import MongoCapacityRepository
 from store.charging import MongoChargingRepository
 from store.charging_stations import MongoChargingStationRepository
 from store.client import Database
+from store.feedback import MongoFeedbackRepository
+from store.journey import MongoJourneyRepository
 from store.notifications import MongoNotificationRepository
 from store.ota import MongoOtaRepository
 from store.outbox import MongoOutboxRepository
 from store.owners import MongoOwnerRepository, OwnerNotificationSettings
 from store.push_devices import MongoPushDeviceRepository
 from store.service_centers import MongoServiceCenterRepository
+from store.service_dues import MongoServiceDueRepository
 from store.telemetry import MongoTelemetryRepository
 from store.vehicles import MongoVehicleRepository
 
@@ -36,6 +40,10 @@ class MongoRepositories:
     telemetry: MongoTelemetryRepository
     notifications: MongoNotificationRepository
     notification_settings: OwnerNotificationSettings
+    journey: MongoJourneyRepository
+    feedback: MongoFeedbackRepository
+    service_dues: MongoServiceDueRepository
+    analytics: MongoAnalyticsRepository
 
 
 def build_repositories(db: Database) -> MongoRepositories:
@@ -47,4 +55,6 @@ def build_repositories(db: Database) -> MongoRepositories:
         outbox=MongoOutboxRepository(db), push_devices=MongoPushDeviceRepository(db),
         stations=MongoChargingStationRepository(db), telemetry=MongoTelemetryRepository(db),
         notifications=MongoNotificationRepository(db),
-        notification_settings=OwnerNotificationSettings(db))
+        notification_settings=OwnerNotificationSettings(db),
+        journey=MongoJourneyRepository(db), feedback=MongoFeedbackRepository(db),
+        service_dues=MongoServiceDueRepository(db), analytics=MongoAnalyticsRepository(db))

@@ -9,6 +9,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from domain.events import DomainEvent
+
 
 class Priority(StrEnum):
     LOW = "LOW"
@@ -118,6 +120,10 @@ class Notification(BaseModel):
     inbox_key: str | None = None  # set at delivery: the inbox's newest-first order and cursor
     read_at: datetime | None = None
     acted_at: datetime | None = None
+    # The owner's group when it was written, so response rates roll up by it (analytics).
+    region: str | None = None
+    model_id: str | None = None
+    stage: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,3 +210,19 @@ class NotificationEngagement(StrEnum):
     DELIVERED = "delivered"
     OPENED = "opened"
     ACTED = "acted"
+
+
+@dataclass(frozen=True, slots=True)
+class NotificationOpened(DomainEvent):
+    notification_id: str
+    owner_id: str
+    vehicle_id: str | None
+    kind: Kind
+
+
+@dataclass(frozen=True, slots=True)
+class NotificationActed(DomainEvent):
+    notification_id: str
+    owner_id: str
+    vehicle_id: str | None
+    kind: Kind

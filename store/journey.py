@@ -1,0 +1,87 @@
+"""Touchpoints (the journey timeline), app-activity rollups, stage transitions, service dues."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from pymongo import UpdateOne
+
+from domain.journey import APP_USE, OwnershipStage, StageChanged, Touchpoint, TouchpointKind
+from domain.owners import Owner
+from domain.pagination import Page, PageRequest, page_from_rows
+from store.client import Database, Document, duplicate_key_failures
+from store.documents import from_document, to_document
+from store.stats import CountedCollection
+
+
+class MongoJourneyRepository:
+    def __init__(self, db: Database) -> None:
+        self._touchpoints = CountedCollection(db["touchpoints"])
+        self._activity = CountedCollection(db["appActivity"])
+        self._transitions = CountedCollection(db["stageTransitions"])
+        self._owners = CountedCollection(db["owners"])
+
+    async def add_touchpoints(self, touchpoints: Sequence[Touchpoint],
+                              owners: dict[str, Owner]) -> list[bool]:
+        """Stores each once (by its event key); app use also lands in the monthly rollup."""
+        if not touchpoints:
+            return []
+        refused = await duplicate_key_failures(self._touchpoints.insert_many(
+            [to_document(t) for t in touchpoints], ordered=False))
+        stored = [i not in refused for i in range(len(touchpoints))]
+        used = [t for t, ok in zip(touchpoints, stored, strict=True)
+                if ok and t.kind in APP_USE and t.owner_id in owners]
+        if used:
+            await self._activity.bulk_write(
+                [_activity_update(t, owners[t.owner_id]) for t in used], ordered=False)
+        return stored
+
+    async def page(self, owner_id: str, request: PageRequest,
+                   kinds: Sequence[TouchpointKind]) -> Page[Touchpoint]:
+        """Newest first."""
+        query: Document = {"ownerId": owner_id}
+        if kinds:
+            query["kind"] = {"$in": [k.value for k in kinds]}
+        if request.after:
+            query["_id"] = {"$lt": request.after}
+        docs = await self._touchpoints.find(query).sort("_id", -1).limit(
+            request.first + 1).to_list(None)
+        return page_from_rows([from_document(Touchpoint, d) for d in docs], request.first)
+
+    async def record_stages(self, changes: Sequence[tuple[Owner, StageChanged, str | None]]
+                            ) -> None:
+        """The owners' new stages (and primary models), and a transition record for each stage
+        that moved."""
+        if not changes:
+            return
+        await self._owners.bulk_write([UpdateOne(
+            {"_id": owner.id}, {"$set": {"stage": change.after.value, "primaryModelId": model}})
+            for owner, change, model in changes], ordered=False)
+        moved = [c for c in changes if c[1].before is not c[1].after]
+        if not moved:
+            return
+        await self._transitions.insert_many([{
+            "_id": f"{change.owner_id}:{change.at.isoformat()}", "ownerId": change.owner_id,
+            "vehicleId": change.vehicle_id, "before": _value(change.before),
+            "after": change.after.value, "at": change.at, "region": owner.region,
+            "modelId": model} for owner, change, model in moved], ordered=False)
+
+
+def _activity_update(touchpoint: Touchpoint, owner: Owner) -> UpdateOne:
+    month = touchpoint.at.strftime("%Y-%m")
+    return UpdateOne(
+        {"_id": f"{touchpoint.owner_id}:{month}"},
+        {"$addToSet": {"days": _midnight(touchpoint.at)},
+         "$set": {"ownerId": touchpoint.owner_id, "month": month, "region": owner.region,
+                  "modelId": owner.primary_model_id, "stage": _value(owner.stage)}},
+        upsert=True)
+
+
+def _value(stage: OwnershipStage | None) -> str | None:
+    return stage.value if stage else None
+
+
+def _midnight(at: datetime) -> datetime:
+    day = at.astimezone(UTC)
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
