@@ -8,6 +8,7 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict
 
 from domain import validation
+from domain.errors import InvalidInput
 from domain.ids import new_id
 from domain.journey import OwnershipStage
 from domain.notifications.model import NotificationPreferences
@@ -40,6 +41,7 @@ class OwnerRegistration:
     email: str
     locale: str = "en"
     timezone: str = "UTC"
+    region: str | None = None
 
 
 def register(data: OwnerRegistration, now: datetime) -> Owner:
@@ -50,6 +52,7 @@ def register(data: OwnerRegistration, now: datetime) -> Owner:
         email=validation.email_address(data.email),
         locale=validation.locale_tag(data.locale),
         timezone=validation.timezone_name(data.timezone),
+        region=region_code(data.region),
         created_at=now,
         updated_at=now,
     )
@@ -57,3 +60,13 @@ def register(data: OwnerRegistration, now: datetime) -> Owner:
 
 def search_term(value: str | None) -> str | None:
     return validation.optional_bounded(value, "search", max_len=MAX_NAME)
+
+
+def region_code(value: str | None) -> str | None:
+    """A region is a country code (ISO 3166-1 alpha-2, e.g. DE): analytics group by it."""
+    if value is None:
+        return None
+    code = value.strip().upper()
+    if len(code) != 2 or not code.isascii() or not code.isalpha():
+        raise InvalidInput("region must be a two-letter country code, e.g. DE", field="region")
+    return code

@@ -38,6 +38,7 @@ class Owner(relay.Node):
     email: str = strawberry.field(description="Email address, lower case.")
     locale: str = strawberry.field(description="Preferred language, e.g. de-DE.")
     timezone: str = strawberry.field(description="IANA timezone, e.g. Europe/Berlin.")
+    region: str | None = strawberry.field(description="Country code, e.g. DE.")
     home_tariff: HomeTariff | None = strawberry.field(
         description="Prices home sessions reported without a cost.")
     domain: strawberry.Private[owners.Owner]
@@ -46,7 +47,8 @@ class Owner(relay.Node):
     def from_domain(cls, owner: owners.Owner) -> Self:
         tariff = HomeTariff.from_domain(owner.home_tariff) if owner.home_tariff else None
         return cls(id=owner.id, name=owner.name, email=owner.email, locale=owner.locale,
-                   timezone=owner.timezone, home_tariff=tariff, domain=owner)
+                   timezone=owner.timezone, region=owner.region, home_tariff=tariff,
+                   domain=owner)
 
     @strawberry.field(description="The owner's inbox, newest delivery first. The owner (and "
                                   "ADMIN) only.")
@@ -100,6 +102,8 @@ class RegisterOwnerInput:
     email: str = strawberry.field(description="Email address; unique.")
     locale: str = strawberry.field(default="en", description="Language tag, e.g. en or de-DE.")
     timezone: str = strawberry.field(default="UTC", description="IANA timezone.")
+    region: str | None = strawberry.field(
+        default=None, description="Country code (e.g. DE); analytics group owners by it.")
 
 
 @strawberry.type(description="The result of registerOwner.")
@@ -135,7 +139,8 @@ class OwnerMutation:
                              input: RegisterOwnerInput) -> RegisterOwnerPayload:
         context = info.context
         data = owners.OwnerRegistration(name=input.name, email=input.email,
-                                        locale=input.locale, timezone=input.timezone)
+                                        locale=input.locale, timezone=input.timezone,
+                                        region=input.region)
         owner, errors = await attempt(
             lambda: owner_service.register_owner(context.deps, context.actor, data))
         return RegisterOwnerPayload(owner=Owner.from_domain(owner) if owner else None,

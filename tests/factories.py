@@ -29,8 +29,10 @@ def gid(type_name: str, node_id: str) -> str:
     return to_base64(type_name, node_id)
 
 
-async def add_owner(deps: Deps, name: str = "Ana Costa", email: str | None = None) -> Owner:
-    data = owners.OwnerRegistration(name=name, email=email or f"{uuid.uuid4().hex}@example.com")
+async def add_owner(deps: Deps, name: str = "Ana Costa", email: str | None = None,
+                    region: str | None = None) -> Owner:
+    data = owners.OwnerRegistration(name=name, email=email or f"{uuid.uuid4().hex}@example.com",
+                                    region=region)
     owner = owners.register(data, deps.clock())
     await deps.owners.add(owner)
     return owner
