@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -53,13 +54,18 @@ class Point:
 
 async def engagement_metrics(deps: Deps, actor: Principal, f: Filter) -> Report:
     ensure(can_read_analytics(actor), "read engagement analytics")
-    by_stage = await deps.analytics.owners_by_stage(f)
+    a = deps.analytics
+    # Independent pipelines: run together, so the answer takes as long as the slowest one.
+    people = asyncio.gather(
+        a.owners_by_stage(f), a.scores(f),
+        a.active_owners(f, f.end - metrics.ENGAGEMENT_WINDOW, f.end), a.notification_counts(f))
+    service = asyncio.gather(
+        a.service_retention(f), a.first_time_fix(f, f.end - metrics.FIRST_TIME_FIX_WINDOW),
+        a.transitions(f))
+    (by_stage, (scores, by_touchpoint), active, counts), (retention, fixes, moves) = (
+        await asyncio.gather(people, service))
     owners = sum(by_stage.values())
-    scores, by_touchpoint = await deps.analytics.scores(f)
-    active = await deps.analytics.active_owners(f, f.end - metrics.ENGAGEMENT_WINDOW, f.end)
-    notes = (await deps.analytics.notification_counts(f)).get(None, {})
-    retention = await deps.analytics.service_retention(f)
-    fixes = await deps.analytics.first_time_fix(f, f.end - metrics.FIRST_TIME_FIX_WINDOW)
+    notes = counts.get(None, {})
     return Report(
         owners=owners if owners >= metrics.K_ANONYMITY else None,
         scores=scores, by_touchpoint=by_touchpoint,
@@ -70,17 +76,18 @@ async def engagement_metrics(deps: Deps, actor: Principal, f: Filter) -> Report:
         first_time_fix=_total(fixes.values()).percent(),
         stage_funnel=metrics.suppress_small(
             {OwnershipStage(k): v for k, v in by_stage.items() if k}),
-        transitions=_transitions(await deps.analytics.transitions(f)),
+        transitions=_transitions(moves),
         by_region=_regions(retention, fixes))
 
 
 async def time_series(deps: Deps, actor: Principal, f: Filter,
                       interval: Interval) -> list[Point]:
     ensure(can_read_analytics(actor), "read engagement analytics")
-    owners = sum((await deps.analytics.owners_by_stage(f)).values())
-    scores = await deps.analytics.scores_by_period(f, interval)
-    active = await deps.analytics.active_owners_by_period(f, interval)
-    notes = await deps.analytics.notification_counts(f, interval)
+    a = deps.analytics
+    by_stage, scores, active, notes = await asyncio.gather(
+        a.owners_by_stage(f), a.scores_by_period(f, interval),
+        a.active_owners_by_period(f, interval), a.notification_counts(f, interval))
+    owners = sum(by_stage.values())
     points = []
     for period in metrics.periods(f, interval):
         key = metrics.period_key(period.start, interval)
