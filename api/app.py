@@ -36,7 +36,7 @@ from resolvers.errors import client_error
 from resolvers.schema import schema
 from services.demo import seed_demo_if_empty, seed_station_network
 from services.demo_notifications import seed_demo_notifications
-from services.deps import Deps
+from services.deps import Deps, utc_now
 from services.inbox import remind_lapsed_owners
 from services.journey import refresh_stages
 from services.notifications import release_due_notifications
@@ -114,8 +114,10 @@ def worker_jobs(settings: Settings, gateway: PushGateway | None) -> list[Job]:
     """What the background worker runs each round, in this order; a job is
     `async (deps, now) -> object`. Add one with one line."""
     jobs: list[Job] = [release_due_notifications,
-                       every(timedelta(hours=1), lambda deps, _: remind_lapsed_owners(deps)),
-                       every(timedelta(days=1), lambda deps, _: refresh_stages(deps))]
+                       every("remind-lapsed-owners", timedelta(hours=1),
+                             lambda deps, _: remind_lapsed_owners(deps)),
+                       every("refresh-stages", timedelta(days=1),
+                             lambda deps, _: refresh_stages(deps))]
     if gateway is not None:  # without a webhook, items wait in the outbox until one is set
         jobs.append(outbox_drainer(gateway, settings.evj_push_batch_size))
     return jobs
@@ -143,7 +145,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
                                  settings.evj_data_path) as db:
             await ensure_indexes(db)
             app.state.db = db
-            async with realtime_feed(db) as feed:
+            async with realtime_feed(db, settings.embedded, utc_now) as feed:
                 app.state.deps = build_deps(db, settings, feed)
                 await seed_embedded(settings, app.state.deps)
                 async with background_worker(settings, app.state.deps):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import datetime, timedelta
 
 from api.broker import InProcessBroker
@@ -17,7 +17,12 @@ from services.inbox import ACTIVITY_GAP, record_app_use
 from services.journey import record_journey
 from services.notifications import notify
 from store.client import Database
-from store.notification_feed import ChangeStreamFeed, relay_feed, supports_change_streams
+from store.notification_feed import (
+    CollectionFeed,
+    poll_feed,
+    relay_feed,
+    supports_change_streams,
+)
 
 log = logging.getLogger("evjourney.notifications")
 
@@ -54,16 +59,20 @@ class DiscardEvents:
 
 
 @contextlib.asynccontextmanager
-async def realtime_feed(db: Database) -> AsyncIterator[NotificationFeed]:
-    """Change streams where the deployment has them (every instance sees every delivery);
-    otherwise this process's broker (embedded mode, a standalone server)."""
+async def realtime_feed(db: Database, embedded: bool,
+                        now: Callable[[], datetime]) -> AsyncIterator[NotificationFeed]:
+    """Embedded: one process, its broker is enough. A server: every instance must see every
+    delivery, through the feed collection, followed by change stream where the server has them
+    (asked at start) and by polling where it does not."""
     broker = InProcessBroker()
-    if not await supports_change_streams(db):
+    if embedded:
         yield broker
         return
-    relay = asyncio.create_task(relay_feed(db, broker))
+    follow = relay_feed(db, broker) if await supports_change_streams(db) else poll_feed(
+        db, broker, now)
+    relay = asyncio.create_task(follow)
     try:
-        yield ChangeStreamFeed(db, broker)
+        yield CollectionFeed(db, broker)
     finally:
         relay.cancel()
         with contextlib.suppress(asyncio.CancelledError):

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import socket
+import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager, suppress
 from datetime import datetime, timedelta
@@ -23,6 +26,7 @@ type Job = Callable[[Deps, datetime], Awaitable[object]]
 
 # On shutdown the round in progress may finish (a POST under way completes) for this long.
 SHUTDOWN_GRACE_SECONDS = 10.0
+LEASE_CHECK = timedelta(minutes=1)
 # Batches one drain may send per round, so a backlog empties fast but other jobs still run.
 MAX_BATCHES_PER_ROUND = 20
 
@@ -79,16 +83,21 @@ def outbox_drainer(gateway: PushGateway, batch: int) -> Job:
 
 
 
-def every(period: timedelta, job: Job) -> Job:
-    """Runs `job` at most once per `period` of this process (a sweep need not run each second);
-    several processes may each run it: the jobs given here are idempotent."""
-    last: list[datetime] = []
+def every(name: str, period: timedelta, job: Job) -> Job:
+    """Runs `job` once per `period` across all instances: the instance that claims the job's
+    lease in MongoDB runs it; the others skip it until the lease runs out. An instance that
+    crashes mid-job leaves the job to whoever claims it next period."""
+    holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    checked: list[datetime] = []
 
-    async def occasionally(deps: Deps, now: datetime) -> object:
-        if last and now - last[0] < period:
+    async def once_per_period(deps: Deps, now: datetime) -> object:
+        # Asking MongoDB every round would be a write a second per job: ask once a minute.
+        if checked and now - checked[0] < min(period, LEASE_CHECK):
             return None
-        last[:] = [now]
+        checked[:] = [now]
+        if not await deps.leases.claim(name, holder, now + period, now):
+            return None
         return await job(deps, now)
 
-    occasionally.__name__ = getattr(job, "__name__", "job")
-    return occasionally
+    once_per_period.__name__ = name
+    return once_per_period

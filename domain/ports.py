@@ -264,6 +264,10 @@ class AnalyticsRepository(Protocol):
     async def transitions(self, f: Filter) -> list[tuple[str | None, str, int]]: ...
 
 
+class LeaseRepository(Protocol):
+    async def claim(self, name: str, holder: str, until: datetime, now: datetime) -> bool: ...
+
+
 class EventSink(Protocol):
     async def publish(self, *events: DomainEvent) -> None:
         """Several at once when a use case raises many (a batch): handled in one pass."""

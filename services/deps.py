@@ -19,6 +19,7 @@ from domain.ports import (
     EventSink,
     FeedbackRepository,
     JourneyRepository,
+    LeaseRepository,
     NotificationFeed,
     NotificationRepository,
     NotificationSettingsRepository,
@@ -57,6 +58,7 @@ class Deps:
     feedback: FeedbackRepository
     service_dues: ServiceDueRepository
     analytics: AnalyticsRepository
+    leases: LeaseRepository
     feed: NotificationFeed
     events: EventSink
     efficiency: ChargingEfficiency = field(default_factory=ChargingEfficiency)

@@ -98,6 +98,7 @@ INDEXES: dict[str, list[IndexModel]] = {
     ],
     "notificationFeed": [
         # Only a hand-over between instances: a day is plenty for any relay to resume.
+        # Also the polling cursor where there are no change streams.
         IndexModel([("at", ASCENDING)], name="at_ttl", expireAfterSeconds=86_400),
     ],
     "notificationClaims": [

@@ -13,6 +13,7 @@ from store.charging_stations import MongoChargingStationRepository
 from store.client import Database
 from store.feedback import MongoFeedbackRepository
 from store.journey import MongoJourneyRepository
+from store.leases import MongoLeases
 from store.notifications import MongoNotificationRepository
 from store.ota import MongoOtaRepository
 from store.outbox import MongoOutboxRepository
@@ -44,6 +45,7 @@ class MongoRepositories:
     feedback: MongoFeedbackRepository
     service_dues: MongoServiceDueRepository
     analytics: MongoAnalyticsRepository
+    leases: MongoLeases
 
 
 def build_repositories(db: Database) -> MongoRepositories:
@@ -57,4 +59,5 @@ def build_repositories(db: Database) -> MongoRepositories:
         notifications=MongoNotificationRepository(db),
         notification_settings=OwnerNotificationSettings(db),
         journey=MongoJourneyRepository(db), feedback=MongoFeedbackRepository(db),
-        service_dues=MongoServiceDueRepository(db), analytics=MongoAnalyticsRepository(db))
+        service_dues=MongoServiceDueRepository(db), analytics=MongoAnalyticsRepository(db),
+        leases=MongoLeases(db))

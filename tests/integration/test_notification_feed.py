@@ -12,7 +12,7 @@ from starlette.applications import Starlette
 from api.broker import InProcessBroker
 from domain.notifications.model import Notification
 from services.deps import Deps
-from store.notification_feed import ChangeStreamFeed, relay_feed, supports_change_streams
+from store.notification_feed import CollectionFeed, relay_feed, supports_change_streams
 from tests.factories import add_owner
 
 
@@ -52,7 +52,7 @@ async def test_what_one_instance_publishes_reaches_subscribers_of_another(
     waiting = asyncio.create_task(first())
     await asyncio.sleep(0.1)  # streams and subscription are open
     sent = notification(owner.id, 1)
-    await ChangeStreamFeed(db, here).publish([sent, sent])  # a retry publishes once
+    await CollectionFeed(db, here).publish([sent, sent])  # a retry publishes once
     received = await asyncio.wait_for(waiting, timeout=2)
     for relay in relays:
         relay.cancel()
