@@ -35,6 +35,7 @@ from resolvers.context import Context
 from resolvers.errors import client_error
 from resolvers.schema import schema
 from services.demo import seed_demo_if_empty, seed_station_network
+from services.demo_journey import JourneyVolume, seed_journey
 from services.demo_notifications import seed_demo_notifications
 from services.deps import Deps, utc_now
 from services.inbox import remind_lapsed_owners
@@ -97,6 +98,11 @@ async def seed_embedded(settings: Settings, deps: Deps) -> None:
             notes = await seed_demo_notifications(deps, settings.evj_seed)
             log.info("seeded %d demo owners with %d vehicles, %d charging stations, "
                      "%d notifications", settings.evj_seed_owners, vehicles, stations, notes)
+            if settings.evj_seed_journey_owners > 0:
+                await seed_journey(quiet, settings.evj_seed,
+                                   JourneyVolume(owners=settings.evj_seed_journey_owners))
+                log.info("seeded %d journey owners for analytics",
+                         settings.evj_seed_journey_owners)
 
 
 def build_deps(db: Database, settings: Settings, feed: NotificationFeed | None = None) -> Deps:
@@ -105,7 +111,9 @@ def build_deps(db: Database, settings: Settings, feed: NotificationFeed | None =
     ports = {field.name: getattr(repositories, field.name) for field in fields(repositories)}
     sink = NotifyingEventSink()
     deps = Deps(**ports, feed=feed or InProcessBroker(), events=sink, efficiency=efficiency,
-                outbox_policy=OutboxPolicy(max_attempts=settings.evj_push_max_attempts))
+                outbox_policy=OutboxPolicy(
+                    max_attempts=settings.evj_push_max_attempts,
+                    lease=timedelta(seconds=settings.evj_push_lease_seconds)))
     sink.attach(deps)
     return deps
 

@@ -32,6 +32,8 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--reload", action="store_true", help="restart on code changes (dev)")
+    serve.add_argument("--workers", type=int, default=1,
+                       help="server processes (needs MONGODB_URI: they share the database)")
     serve.set_defaults(run=_serve)
 
     seed = commands.add_parser("seed", help="write deterministic demo data")
@@ -60,8 +62,13 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
     settings.signing_secret()  # refuse to start before binding the port
+    if args.workers > 1 and settings.embedded:
+        print("evjourney: --workers needs MONGODB_URI: embedded stores are per process, so each "
+              "worker would serve different data", file=sys.stderr)
+        return 2
     uvicorn.run("api.app:create_app", factory=True, host=args.host, port=args.port,
-                reload=args.reload, log_level=settings.evj_log_level.lower())
+                reload=args.reload, workers=args.workers if args.workers > 1 else None,
+                log_level=settings.evj_log_level.lower())
     return 0
 
 

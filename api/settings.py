@@ -30,6 +30,9 @@ class Settings(BaseSettings):
     evj_data_path: str | None = Field(None, description="Embedded: SQLite file to keep data.")
     evj_seed_owners: int = Field(50, ge=0, description="Embedded: demo owners seeded if empty.")
     evj_seed: int = Field(7, description="Seed of the demo data.")
+    evj_seed_journey_owners: int = Field(
+        600, ge=0, description="Embedded: lighter demo owners for journey analytics (a year of "
+                               "app use, surveys, service and stages), seeded with the others.")
     evj_graphiql: bool = Field(True, description="Serve GraphiQL at GET /graphql.")
     evj_ac_efficiency: float = Field(0.90, gt=0.5, le=1.0,
                                      description="Meter-to-battery efficiency on AC.")
@@ -45,6 +48,10 @@ class Settings(BaseSettings):
         None, description="HMAC-SHA256 key of the webhook signature; required with the URL.")
     evj_push_max_attempts: int = Field(8, ge=1, le=50,
                                        description="Tries per item before it is dead-lettered.")
+    evj_push_lease_seconds: float = Field(
+        120.0, gt=0, le=3600, description="How long a claimed push is a worker's alone; longer "
+                                           "than the timeout. A crashed worker's items return "
+                                           "after it.")
     evj_push_timeout_seconds: float = Field(5.0, gt=0, le=60,
                                             description="Timeout of one webhook request.")
     evj_push_batch_size: int = Field(50, ge=1, le=500,

@@ -71,7 +71,9 @@ def outbox_drainer(gateway: PushGateway, batch: int) -> Job:
     async def drain_push_outbox(deps: Deps, now: datetime) -> DrainCounts:
         total = DrainCounts()
         for _ in range(MAX_BATCHES_PER_ROUND):
-            counts = await drain_outbox(deps, gateway, now, batch)
+            # The clock now, not the round's start: a lease counted from a stale time could
+            # run out while the batch is still being sent, and another instance re-send it.
+            counts = await drain_outbox(deps, gateway, deps.clock(), batch)
             total += counts
             if counts.claimed < batch:
                 break

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -30,6 +31,7 @@ class WebhookReceiver:
         self.requests: list[Received] = []
         self._script: list[int] = []
         self._then = 200
+        self.delay = 0.0  # seconds before answering: a slow gateway
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._thread = threading.Thread(target=self._server.serve_forever,
@@ -72,6 +74,8 @@ class WebhookReceiver:
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 headers = {k.lower(): v for k, v in self.headers.items()}
+                if receiver.delay:
+                    time.sleep(receiver.delay)
                 status = receiver._next_status(headers, body)
                 reply = b'{"ok":true}' if status < 300 else b'{"error":"scripted"}'
                 self.send_response(status)
