@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import threading
 import time
+from collections.abc import Coroutine
+from typing import Any
 
 import uvicorn
 
@@ -40,6 +43,11 @@ class LiveServer:
                 raise RuntimeError("the live server did not start")
             time.sleep(0.02)
         return self
+
+    def run[T](self, work: Coroutine[Any, Any, T]) -> T:
+        """Runs a coroutine on the server's own loop (its database client lives there)."""
+        loop = self._server.servers[0].get_loop()
+        return asyncio.run_coroutine_threadsafe(work, loop).result(timeout=60)
 
     def __exit__(self, *_: object) -> None:
         self._server.should_exit = True
