@@ -12,6 +12,7 @@ from datetime import timedelta
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
@@ -24,7 +25,9 @@ from strawberry.types import ExecutionResult
 from api.auth import InvalidToken, TokenVerifier
 from api.broker import InProcessBroker
 from api.dashboard import dashboard_routes
+from api.limits import RequestLimits
 from api.notifying import AppUseTracker, DiscardEvents, NotifyingEventSink, realtime_feed
+from api.observability import Observability, metrics
 from api.push_gateway import webhook_gateway
 from api.settings import Settings
 from api.worker import Job, Worker, every, outbox_drainer
@@ -32,7 +35,7 @@ from domain.battery import ChargingEfficiency
 from domain.notifications.outbox import OutboxPolicy
 from domain.ports import NotificationFeed, PushGateway
 from resolvers.context import Context
-from resolvers.errors import client_error
+from resolvers.errors import client_error, register_unavailable
 from resolvers.schema import schema
 from services.demo import seed_demo_if_empty, seed_station_network
 from services.demo_journey import JourneyVolume, seed_journey
@@ -41,18 +44,22 @@ from services.deps import Deps, utc_now
 from services.inbox import remind_lapsed_owners
 from services.journey import refresh_stages
 from services.notifications import release_due_notifications
-from store.client import Database, open_database, ping
+from store.client import DATABASE_ERRORS, Database, open_database, ping
 from store.indexes import ensure_indexes
 from store.repositories import build_repositories
 
 log = logging.getLogger("evjourney")
+INDEX_RETRY_SECONDS = 2.0
+START_WAIT_SECONDS = 10.0  # a database that is merely slow to answer still starts ready
+register_unavailable(*DATABASE_ERRORS)
 
 
 class GraphQLApp(GraphQL[Context, None]):
-    def __init__(self, verifier: TokenVerifier, graphiql: bool) -> None:
+    def __init__(self, verifier: TokenVerifier, graphiql: bool, introspection: bool) -> None:
         super().__init__(schema, graphql_ide="graphiql" if graphiql else None,
                          subscription_protocols=[GRAPHQL_TRANSPORT_WS_PROTOCOL])
         self.verifier = verifier
+        self.introspection = introspection
         self.app_use = AppUseTracker()
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
@@ -61,9 +68,10 @@ class GraphQLApp(GraphQL[Context, None]):
             principal = await self.verifier.principal(request.headers.get("authorization"))
         except InvalidToken as error:
             return Context(deps=deps, principal=None, auth_error=str(error), request=request,
-                           response=response)
+                           response=response, introspection=self.introspection)
         await self.app_use.seen(deps, principal)
-        return Context(deps=deps, principal=principal, request=request, response=response)
+        return Context(deps=deps, principal=principal, request=request, response=response,
+                       introspection=self.introspection)
 
     async def process_result(self, request: Request, result: ExecutionResult
                              ) -> GraphQLHTTPResponse:
@@ -81,7 +89,7 @@ async def healthz(_: Request) -> Response:
 async def readyz(request: Request) -> Response:
     db: Database = request.app.state.db
     try:
-        ready = await asyncio.wait_for(ping(db), timeout=2)
+        ready = request.app.state.indexed.is_set() and await asyncio.wait_for(ping(db), 2)
     except TimeoutError:
         ready = False
     return JSONResponse({"status": "ready" if ready else "unavailable"},
@@ -103,6 +111,31 @@ async def seed_embedded(settings: Settings, deps: Deps) -> None:
                                    JourneyVolume(owners=settings.evj_seed_journey_owners))
                 log.info("seeded %d journey owners for analytics",
                          settings.evj_seed_journey_owners)
+
+
+@asynccontextmanager
+async def prepared(db: Database, settings: Settings) -> AsyncIterator[asyncio.Event]:
+    """Creates the indexes; with the database down, the server starts unready and keeps trying
+    in the background (readyz says when it is done) instead of exiting."""
+    indexed = asyncio.Event()
+
+    async def create() -> None:
+        while True:
+            try:
+                await ensure_indexes(db, settings.evj_telemetry_retention_days)
+            except DATABASE_ERRORS as error:
+                log.warning("database unavailable at start (%s); retrying", error)
+                await asyncio.sleep(INDEX_RETRY_SECONDS)
+            else:
+                indexed.set()
+                return
+
+    task = asyncio.create_task(create())
+    await asyncio.wait([task], timeout=START_WAIT_SECONDS)
+    try:
+        yield indexed
+    finally:
+        task.cancel()
 
 
 def build_deps(db: Database, settings: Settings, feed: NotificationFeed | None = None) -> Deps:
@@ -151,20 +184,25 @@ def create_app(settings: Settings | None = None) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         async with open_database(settings.mongodb_uri, settings.mongodb_db,
                                  settings.evj_data_path) as db:
-            await ensure_indexes(db)
             app.state.db = db
-            async with realtime_feed(db, settings.embedded, utc_now) as feed:
+            async with prepared(db, settings) as app.state.indexed, \
+                    realtime_feed(db, settings.embedded, utc_now) as feed:
                 app.state.deps = build_deps(db, settings, feed)
                 await seed_embedded(settings, app.state.deps)
                 async with background_worker(settings, app.state.deps):
                     yield
 
-    graphql = GraphQLApp(verifier, settings.evj_graphiql)
+    graphql = GraphQLApp(verifier, settings.evj_graphiql, settings.evj_introspection)
     routes = [
         Route("/healthz", healthz),
         Route("/readyz", readyz),
+        Route("/metrics", metrics),
         Route("/graphql", graphql, methods=["GET", "POST"]),
         WebSocketRoute("/graphql", graphql),
         *dashboard_routes(),
     ]
-    return Starlette(routes=routes, lifespan=lifespan)
+    limits = Middleware(RequestLimits, verifier=verifier,
+                        max_body_bytes=settings.evj_max_body_bytes,
+                        per_minute=settings.evj_rate_limit_per_minute)
+    return Starlette(routes=routes, lifespan=lifespan,
+                     middleware=[Middleware(Observability), limits])

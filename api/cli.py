@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import sys
 
+from api.observability import configure_logging
 from api.settings import ConfigurationError, Settings
 from domain.access import Role
 
@@ -14,8 +14,7 @@ from domain.access import Role
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     settings = Settings()
-    logging.basicConfig(level=settings.evj_log_level.upper(),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(settings.evj_log_level, settings.json_logs)
     try:
         result: int = args.run(args, settings)
     except ConfigurationError as error:

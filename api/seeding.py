@@ -20,7 +20,7 @@ from store.indexes import ensure_indexes
 async def seed_store(settings: Settings, owners: int, seed: int) -> None:
     async with open_database(settings.mongodb_uri, settings.mongodb_db,
                              settings.evj_data_path) as db:
-        await ensure_indexes(db)
+        await ensure_indexes(db, settings.evj_telemetry_retention_days)
         deps = build_deps(db, settings)
         if not await store_is_empty(deps):
             print(f"database {settings.mongodb_db!r} already has owners: seed an empty one")
@@ -47,7 +47,7 @@ async def import_station_file(settings: Settings, file: str) -> int:
     imported = updated = rejected = 0
     async with open_database(settings.mongodb_uri, settings.mongodb_db,
                              settings.evj_data_path) as db:
-        await ensure_indexes(db)
+        await ensure_indexes(db, settings.evj_telemetry_retention_days)
         deps = build_deps(db, settings)
         with Progress(disable=len(locations) < 1000) as progress:
             task = progress.add_task("importing stations", total=len(locations))

@@ -34,11 +34,23 @@ class Settings(BaseSettings):
         600, ge=0, description="Embedded: lighter demo owners for journey analytics (a year of "
                                "app use, surveys, service and stages), seeded with the others.")
     evj_graphiql: bool = Field(True, description="Serve GraphiQL at GET /graphql.")
+    evj_introspection: bool = Field(True, description="Answer introspection queries; turn off "
+                                                      "in production.")
+    evj_rate_limit_per_minute: int = Field(
+        600, ge=0, description="Requests per caller (token subject, else address) and minute "
+                               "on /graphql, across instances; 0 switches the limit off.")
+    evj_max_body_bytes: int = Field(4 * 1024 * 1024, ge=1024,
+                                    description="Largest request body accepted on /graphql.")
     evj_ac_efficiency: float = Field(0.90, gt=0.5, le=1.0,
                                      description="Meter-to-battery efficiency on AC.")
     evj_dc_efficiency: float = Field(0.95, gt=0.5, le=1.0,
                                      description="Meter-to-battery efficiency on DC.")
     evj_log_level: str = Field("INFO", description="Log level.")
+    evj_log_json: bool | None = Field(
+        None, description="JSON log lines; unset: JSON with MONGODB_URI, text when embedded.")
+    evj_telemetry_retention_days: int = Field(
+        90, ge=1, le=3650, description="Days raw telemetry events are kept (a TTL index on "
+                                       "receivedAt; a change applies at the next start).")
     evj_worker_enabled: bool = Field(True, description="Run the background worker in the app.")
     evj_worker_interval_seconds: float = Field(1.0, gt=0, le=3600,
                                                description="Pause between worker rounds.")
@@ -80,6 +92,10 @@ class Settings(BaseSettings):
     @property
     def embedded(self) -> bool:
         return not self.mongodb_uri
+
+    @property
+    def json_logs(self) -> bool:
+        return not self.embedded if self.evj_log_json is None else self.evj_log_json
 
     def signing_secret(self) -> str | None:
         """The HS256 secret: configured, or the dev one in embedded mode (with a warning)."""

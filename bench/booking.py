@@ -280,7 +280,8 @@ def first_monday(after: date) -> date:
 
 async def main(bookings: int, width: int, queries: int) -> None:
     print(versions())
-    settings = Settings(jwt_secret=SECRET, evj_seed_owners=0, mongodb_uri=None)
+    settings = Settings(jwt_secret=SECRET, evj_seed_owners=0, mongodb_uri=None,
+                        evj_rate_limit_per_minute=0)
     app = create_app(settings)
     rng = random.Random(SEED)
     now = datetime.now(UTC)

@@ -127,7 +127,8 @@ def session_input(vehicle: Vehicle, report: SessionReport) -> dict[str, Any]:
 @asynccontextmanager
 async def running_app(fleet: Fleet) -> AsyncIterator[Post]:
     """A fresh embedded store holding the fleet's owners and vehicles, and a GraphQL poster."""
-    settings = Settings(jwt_secret=SECRET, evj_seed_owners=0, mongodb_uri=None)
+    settings = Settings(jwt_secret=SECRET, evj_seed_owners=0, mongodb_uri=None,
+                        evj_rate_limit_per_minute=0)
     if not settings.embedded:
         raise SystemExit("expected the embedded store")
     app = create_app(settings)

@@ -63,7 +63,7 @@ VEHICLE = """mutation($i: RegisterVehicleInput!) { registerVehicle(input: $i) {
   vehicle { vin } errors { message } } }"""
 SUBSCRIBE = "subscription { notificationAdded { id kind } }"
 SETTINGS = Settings(jwt_secret=SECRET, evj_seed_owners=0, evj_worker_enabled=False,
-                    mongodb_uri=None)
+                    mongodb_uri=None, evj_rate_limit_per_minute=0)
 
 
 @dataclass(frozen=True, slots=True)

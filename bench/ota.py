@@ -233,7 +233,8 @@ async def stored_counts(deps: Deps, campaign_id: str) -> Counts:
 
 def bench_app() -> tuple[Starlette, str]:
     """A fresh app on a fresh in-memory store, and an ADMIN token for it."""
-    settings = Settings(jwt_secret=SECRET, evj_seed_owners=0, mongodb_uri=None)
+    settings = Settings(jwt_secret=SECRET, evj_seed_owners=0, mongodb_uri=None,
+                        evj_rate_limit_per_minute=0)
     return create_app(settings), issue_token(settings, Role.ADMIN, "bench-admin", ttl_minutes=60)
 
 

@@ -56,6 +56,16 @@ def can_ingest_telemetry(actor: Principal) -> bool:
     return actor.role in (Role.VEHICLE_GATEWAY, Role.ADMIN)
 
 
+def can_export_owner_data(actor: Principal, owner_id: str) -> bool:
+    """A data export goes to the person it is about, never to anyone else (admins included)."""
+    return actor.owner_id == owner_id
+
+
+def can_erase_owner(actor: Principal, owner_id: str) -> bool:
+    """Deleting an account: the owner themself, or an admin (a request by mail, a court order)."""
+    return can_read_owner(actor, owner_id)
+
+
 def ensure(allowed: bool, what: str) -> None:
     if not allowed:
         raise AccessDenied(f"not allowed to {what}")

@@ -146,6 +146,19 @@ def service_touchpoint(kind: TouchpointKind, channel: Channel, owner_id: str,
 
 
 @dataclass(frozen=True, slots=True)
+class AppUseMonth:
+    """An owner's days of app use in one calendar month (UTC), with the owner's group as it was
+    then: one `appActivity` rollup, as imports and demo history write it."""
+
+    owner_id: str
+    month: str  # YYYY-MM
+    days: tuple[datetime, ...]  # UTC midnights within the month
+    region: str | None
+    model_id: str | None
+    stage: OwnershipStage | None
+
+
+@dataclass(frozen=True, slots=True)
 class StageChanged(DomainEvent):
     vehicle_id: str
     owner_id: str

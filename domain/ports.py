@@ -13,9 +13,10 @@ from domain.charging import ChargingSession
 from domain.charging_stats import SessionFilter, StatsRow, StatsWindow
 from domain.events import DomainEvent
 from domain.feedback import Feedback
-from domain.journey import StageChanged, Touchpoint, TouchpointKind
+from domain.journey import AppUseMonth, StageChanged, Touchpoint, TouchpointKind
 from domain.metrics import Filter, Interval, Scores, Share
 from domain.notifications.model import (
+    EngagementCount,
     Notification,
     NotificationEngagement,
     NotificationPreferences,
@@ -26,6 +27,7 @@ from domain.notifications.model import (
 from domain.ota import CampaignStatus, Counts, SoftwareRelease, UpdateCampaign, VehicleUpdate
 from domain.owners import Owner
 from domain.pagination import Page, PageRequest
+from domain.privacy import Consent, ErasedCollection, Erasure
 from domain.service_centers import ServiceCenter, ServiceType
 from domain.service_schedule import LastService
 from domain.stations import ChargingStation
@@ -212,6 +214,7 @@ class NotificationRepository(Protocol):
                    now: datetime) -> tuple[Notification | None, bool]: ...
     async def count(self, rows: Sequence[tuple[Notification, NotificationEngagement]],
                     at: datetime) -> None: ...
+    async def add_engagement(self, counts: Sequence[EngagementCount]) -> int: ...
 
 
 class NotificationSettingsRepository(Protocol):
@@ -237,10 +240,14 @@ class JourneyRepository(Protocol):
                    kinds: Sequence[TouchpointKind]) -> Page[Touchpoint]: ...
     async def record_stages(self, changes: Sequence[tuple[Owner, StageChanged, str | None]]
                             ) -> None: ...
+    async def add_transitions(self, changes: Sequence[tuple[Owner, StageChanged, str | None]]
+                              ) -> None: ...
+    async def add_app_use(self, months: Sequence[AppUseMonth]) -> int: ...
 
 
 class FeedbackRepository(Protocol):
     async def add(self, feedback: Feedback) -> None: ...
+    async def add_many(self, feedback: Sequence[Feedback]) -> None: ...
 
 
 class ServiceDueRepository(Protocol):
@@ -248,6 +255,7 @@ class ServiceDueRepository(Protocol):
     async def retain(self, vehicle_id: str, services: Sequence[ServiceType],
                      at: datetime) -> int: ...
     async def lapse(self, due_before: datetime) -> int: ...
+    async def add_settled(self, dues: Sequence[dict[str, Any]]) -> int: ...
 
 
 class AnalyticsRepository(Protocol):
@@ -262,6 +270,37 @@ class AnalyticsRepository(Protocol):
     async def service_retention(self, f: Filter) -> dict[str, Share]: ...
     async def first_time_fix(self, f: Filter, until: datetime) -> dict[str, Share]: ...
     async def transitions(self, f: Filter) -> list[tuple[str | None, str, int]]: ...
+
+
+class RateLimitRepository(Protocol):
+    async def hit(self, caller: str, window_start: datetime, window: timedelta) -> int: ...
+
+
+class ConsentRepository(Protocol):
+    """The append-only consent history (`consents`)."""
+
+    async def add(self, consent: Consent) -> None: ...
+    async def latest(self, owner_id: str) -> list[Consent]:
+        """The newest record of each purpose the owner answered."""
+        ...
+    async def history(self, owner_id: str, limit: int) -> list[Consent]:
+        """Newest first."""
+        ...
+
+
+class PrivacyRepository(Protocol):
+    """The one place that knows every collection holding data about an owner."""
+
+    async def export(self, owner_id: str, telemetry_since: datetime,
+                     cap: int) -> dict[str, Any]: ...
+    async def begin_erasure(self, owner_id: str, salt: str, at: datetime) -> Erasure:
+        """Records the erasure (or finds the one under way: same salt), then deletes the owner
+        document, so the account is gone before its data is."""
+        ...
+    async def erase(self, erasure: Erasure) -> list[ErasedCollection]:
+        """Deletes or pseudonymises everything else; every step may be run again."""
+        ...
+    async def finish_erasure(self, owner_id: str) -> None: ...
 
 
 class LeaseRepository(Protocol):

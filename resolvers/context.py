@@ -123,6 +123,7 @@ class Context:
     auth_error: str | None = None
     request: Any = None
     response: Any = None
+    introspection: bool = True
     loaders: Loaders = field(init=False)
 
     def __post_init__(self) -> None:

@@ -12,6 +12,14 @@ from domain.errors import DomainError
 
 log = logging.getLogger("evjourney.graphql")
 INTERNAL_MESSAGE = "Internal server error"
+UNAVAILABLE_MESSAGE = "The database is unavailable; nothing was changed. Try again shortly."
+# What the store raises when the database cannot be reached; the composition root says which
+# classes those are (this layer does not import the drivers).
+UNAVAILABLE: list[type[Exception]] = []
+
+
+def register_unavailable(*errors: type[Exception]) -> None:
+    UNAVAILABLE.extend(e for e in errors if e not in UNAVAILABLE)
 
 
 class Unauthenticated(Exception):
@@ -25,7 +33,9 @@ def is_expected(error: GraphQLError) -> bool:
 
 def log_unexpected(errors: list[GraphQLError]) -> None:
     for error in errors:
-        if not is_expected(error):
+        if isinstance(error.original_error, tuple(UNAVAILABLE)):
+            log.warning("database unavailable at %s: %s", error.path, error.original_error)
+        elif not is_expected(error):
             log.error("unexpected error at %s", error.path, exc_info=error.original_error)
 
 
@@ -36,6 +46,8 @@ def client_error(error: GraphQLError) -> GraphQLError:
         if isinstance(original, DomainError) and original.field:
             extensions["field"] = original.field
         return _with(error, str(original), extensions)
+    if original is not None and isinstance(original, tuple(UNAVAILABLE)):
+        return _with(error, UNAVAILABLE_MESSAGE, {"code": "SERVICE_UNAVAILABLE"})
     if original is None and not error.extensions:
         # Syntax, validation and limit errors: the message is safe and useful as it is.
         return _with(error, error.message, {"code": "GRAPHQL_VALIDATION_FAILED"})

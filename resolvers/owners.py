@@ -23,12 +23,14 @@ if TYPE_CHECKING:
 
     from resolvers.journey import Touchpoint
     from resolvers.notifications import Notification, NotificationPreferences
+    from resolvers.privacy import Consent
     from resolvers.vehicles import Vehicle
 
 VehicleRef = Annotated["Vehicle", strawberry.lazy("resolvers.vehicles")]
 NotificationRef = Annotated["Notification", strawberry.lazy("resolvers.notifications")]
 TouchpointRef = Annotated["Touchpoint", strawberry.lazy("resolvers.journey")]
 PreferencesRef = Annotated["NotificationPreferences", strawberry.lazy("resolvers.notifications")]
+ConsentRef = Annotated["Consent", strawberry.lazy("resolvers.privacy")]
 
 
 @strawberry.type(description="A person who owns one or more vehicles of the brand.")
@@ -74,6 +76,15 @@ class Owner(relay.Node):
         from resolvers.notifications import NotificationPreferences
 
         return NotificationPreferences.from_domain(self.domain)
+
+    @strawberry.field(description="Consent per purpose: the current answer for every purpose, "
+                                  "or with `history: true` every record, newest first (up to "
+                                  "100).")
+    async def consents(self, info: Info[Context, None],
+                       history: bool = False) -> list[ConsentRef]:
+        from resolvers.privacy import owner_consents
+
+        return await owner_consents(info, self.domain, history)
 
     @strawberry.field(description="The owner's vehicles, in registration order.")
     async def vehicles(self, info: Info[Context, None], first: int | None = None,

@@ -23,11 +23,14 @@ from resolvers.appointments import AppointmentMutation
 from resolvers.catalogue import CatalogueQuery
 from resolvers.charging import ChargingMutation
 from resolvers.charging_stations import ChargingStationMutation, ChargingStationQuery
+from resolvers.cost import QueryCostLimiter
 from resolvers.errors import ErrorPolicy, log_unexpected
+from resolvers.introspection import IntrospectionGate
 from resolvers.journey import JourneyMutation
 from resolvers.notifications import NotificationMutation, NotificationSubscription
 from resolvers.ota import OtaMutation, OtaQuery
 from resolvers.owners import OwnerMutation, OwnerQuery
+from resolvers.privacy import PrivacyMutation
 from resolvers.push_devices import PushDeviceMutation
 from resolvers.service_centers import ServiceCenterQuery
 from resolvers.tariffs import TariffMutation
@@ -53,7 +56,7 @@ class Query(OwnerQuery, VehicleQuery, CatalogueQuery, ServiceCenterQuery, OtaQue
 @strawberry.type
 class Mutation(OwnerMutation, VehicleMutation, ChargingMutation, TariffMutation,
                AppointmentMutation, OtaMutation, ChargingStationMutation, TelemetryMutation,
-               PushDeviceMutation, NotificationMutation, JourneyMutation):
+               PushDeviceMutation, NotificationMutation, JourneyMutation, PrivacyMutation):
     pass
 
 
@@ -72,6 +75,8 @@ class AppSchema(strawberry.Schema):
 def extensions() -> list[type[SchemaExtension] | Any]:
     return [
         ErrorPolicy,
+        QueryCostLimiter,
+        IntrospectionGate,
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
         lambda: AddValidationRules(VALIDATION_RULES),
         lambda: ParserCache(maxsize=256),

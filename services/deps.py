@@ -16,6 +16,7 @@ from domain.ports import (
     CapacityRepository,
     ChargingRepository,
     ChargingStationRepository,
+    ConsentRepository,
     EventSink,
     FeedbackRepository,
     JourneyRepository,
@@ -26,7 +27,9 @@ from domain.ports import (
     OtaRepository,
     OutboxRepository,
     OwnerRepository,
+    PrivacyRepository,
     PushDeviceRepository,
+    RateLimitRepository,
     ServiceCenterRepository,
     ServiceDueRepository,
     TelemetryRepository,
@@ -59,6 +62,9 @@ class Deps:
     service_dues: ServiceDueRepository
     analytics: AnalyticsRepository
     leases: LeaseRepository
+    consents: ConsentRepository
+    privacy: PrivacyRepository
+    rate_limits: RateLimitRepository
     feed: NotificationFeed
     events: EventSink
     efficiency: ChargingEfficiency = field(default_factory=ChargingEfficiency)

@@ -18,6 +18,8 @@ from domain.notifications.preferences import PreferenceChanges, apply
 from domain.notifications.rules.engagement import LAPSED_AFTER, OwnerLapsed
 from domain.owners import Owner
 from domain.pagination import Page, PageRequest
+from domain.privacy import ConsentSource, tips_consent_change
+from services.consents import with_consent_record
 from services.deps import Deps
 from services.lookup import one
 from services.notifications import notify
@@ -73,9 +75,17 @@ async def update_preferences(deps: Deps, actor: Principal, owner_id: str,
     ensure(actor.owner_id == owner_id or actor.is_admin, "change these preferences")
     owner = await one(deps.owners.get_many, owner_id, "owner", "ownerId")
     settings = apply(owner, changes)
-    updated = await deps.notification_settings.set_preferences(
-        owner_id, settings.preferences, settings.locale, settings.timezone, deps.clock())
-    return updated or owner
+    now = deps.clock()
+    # Usage-based tips are a consent: a change of it is appended to the consent history.
+    source = ConsentSource.PREFERENCES if actor.owner_id == owner_id else ConsentSource.ADMIN
+    record = tips_consent_change(owner_id, owner.notification_preferences,
+                                 settings.preferences, source, now)
+
+    async def save() -> Owner | None:
+        return await deps.notification_settings.set_preferences(
+            owner_id, settings.preferences, settings.locale, settings.timezone, now)
+
+    return await with_consent_record(deps, record, save) or owner
 
 
 def watch(deps: Deps, actor: Principal) -> AsyncIterator[Notification]:

@@ -28,7 +28,7 @@ from services.deps import Deps
 from services.lookup import one
 
 DUE_GRACE = timedelta(days=90)  # a service done this long after its due date still retains
-SWEEP_PAGE = 500
+SWEEP_PAGE = 200  # mongoeco's SQLite engine refuses an $in of 500 (expression depth)
 
 
 async def record_touchpoint(deps: Deps, actor: Principal,
@@ -118,10 +118,13 @@ async def _sweep(deps: Deps, owners: Sequence[Owner]) -> int:
     if not vehicles:
         return 0
     now = deps.clock()
-    found = dict(zip([v.id for v in vehicles], await stages(deps, vehicles), strict=True))
-    await deps.service_dues.open(_dues(deps, vehicles, owners, now,
-                                       await deps.appointments.last_services(
-                                           [v.id for v in vehicles])))
+    # One read of the last services serves both the stages and the dues (the owners are
+    # this page's).
+    last = await deps.appointments.last_services([v.id for v in vehicles])
+    by_id = {o.id: o for o in owners}
+    found = {v.id: stage_of(deps, v, by_id.get(v.owner_id), services, now)
+             for v, services in zip(vehicles, last, strict=True)}
+    await deps.service_dues.open(_dues(deps, vehicles, owners, now, last))
     changes: list[tuple[Owner, StageChanged, str | None]] = []
     for owner, page in zip(owners, pages, strict=True):
         if not page.items:

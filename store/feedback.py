@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from domain.feedback import Feedback
 from store.client import Database
 from store.documents import to_document
@@ -14,3 +16,7 @@ class MongoFeedbackRepository:
 
     async def add(self, feedback: Feedback) -> None:
         await self._feedback.insert_one(to_document(feedback))
+
+    async def add_many(self, feedback: Sequence[Feedback]) -> None:
+        if feedback:
+            await self._feedback.insert_many([to_document(f) for f in feedback], ordered=False)

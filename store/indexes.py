@@ -2,11 +2,24 @@
 
 from __future__ import annotations
 
+import logging
+
+import pymongo.errors
 from pymongo import ASCENDING, DESCENDING, IndexModel
 
 from store.client import Database
 
-TELEMETRY_RETENTION_DAYS = 90
+log = logging.getLogger("evjourney.indexes")
+TELEMETRY_RETENTION_DAYS = 90  # the default of the EVJ_TELEMETRY_RETENTION_DAYS setting
+TELEMETRY_TTL = "received_ttl"
+DAY_SECONDS = 86_400
+
+
+def telemetry_ttl(days: int) -> IndexModel:
+    """Raw telemetry (locations among it) is kept `days` for audit and support, not forever."""
+    return IndexModel([("receivedAt", ASCENDING)], name=TELEMETRY_TTL,
+                      expireAfterSeconds=days * DAY_SECONDS)
+
 
 INDEXES: dict[str, list[IndexModel]] = {
     "owners": [
@@ -85,6 +98,10 @@ INDEXES: dict[str, list[IndexModel]] = {
         # Digital engagement: the months of a period, then the owner group's fields.
         IndexModel([("month", ASCENDING), ("region", ASCENDING)], name="month_region"),
     ],
+    "consents": [
+        # The history newest first, and the newest answer per purpose.
+        IndexModel([("ownerId", ASCENDING), ("_id", DESCENDING)], name="owner_id"),
+    ],
     "feedback": [
         IndexModel([("at", ASCENDING)], name="at"),
         IndexModel([("region", ASCENDING), ("at", ASCENDING)], name="region_at"),
@@ -95,6 +112,10 @@ INDEXES: dict[str, list[IndexModel]] = {
     ],
     "stageTransitions": [
         IndexModel([("at", ASCENDING)], name="at"),
+    ],
+    "rateLimits": [
+        # `_id` is caller and minute; a counter is only needed while its window lasts.
+        IndexModel([("expiresAt", ASCENDING)], name="expires_ttl", expireAfterSeconds=0),
     ],
     "notificationFeed": [
         # Only a hand-over between instances: a day is plenty for any relay to resume.
@@ -118,15 +139,39 @@ INDEXES: dict[str, list[IndexModel]] = {
                    name="owner_registered"),
     ],
     "telemetry": [
-        # Idempotency is the `_id` ("<vin>:<eventId>"). Raw events, locations among them, are
-        # kept for a while for audit and support, not forever.
-        IndexModel([("receivedAt", ASCENDING)], name="received_ttl",
-                   expireAfterSeconds=TELEMETRY_RETENTION_DAYS * 86_400),
+        # Idempotency is the `_id` ("<vin>:<eventId>"). ensure_indexes sets the retention.
+        telemetry_ttl(TELEMETRY_RETENTION_DAYS),
         IndexModel([("vehicleId", ASCENDING), ("at", DESCENDING)], name="vehicle_at"),
     ],
 }
 
 
-async def ensure_indexes(db: Database) -> None:
-    for collection, models in INDEXES.items():
+async def ensure_indexes(db: Database,
+                         telemetry_retention_days: int = TELEMETRY_RETENTION_DAYS) -> None:
+    wanted = {**INDEXES, "telemetry": [
+        telemetry_ttl(telemetry_retention_days) if model.document["name"] == TELEMETRY_TTL
+        else model for model in INDEXES["telemetry"]]}
+    for collection, models in wanted.items():
+        await _retune_ttls(db, collection, models)
         await db[collection].create_indexes(models)
+
+
+async def _retune_ttls(db: Database, collection: str, models: list[IndexModel]) -> None:
+    """An existing TTL index keeps its old expiry (create_indexes refuses a new one under the
+    same name): MongoDB changes it in place with `collMod`. mongoeco has no `collMod`, so
+    there the index is dropped and create_indexes builds it again."""
+    ttls = {m.document["name"]: m.document["expireAfterSeconds"] for m in models
+            if "expireAfterSeconds" in m.document}
+    if not ttls:
+        return
+    existing = await db[collection].index_information()
+    for name, seconds in ttls.items():
+        if name not in existing or existing[name].get("expireAfterSeconds") == seconds:
+            continue
+        log.info("%s.%s: expireAfterSeconds %s -> %s", collection, name,
+                 existing[name].get("expireAfterSeconds"), seconds)
+        try:
+            await db.command({"collMod": collection,
+                              "index": {"name": name, "expireAfterSeconds": seconds}})
+        except pymongo.errors.OperationFailure:  # mongoeco's subclasses PyMongo's
+            await db[collection].drop_index(name)

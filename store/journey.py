@@ -7,7 +7,14 @@ from datetime import UTC, datetime
 
 from pymongo import UpdateOne
 
-from domain.journey import APP_USE, OwnershipStage, StageChanged, Touchpoint, TouchpointKind
+from domain.journey import (
+    APP_USE,
+    AppUseMonth,
+    OwnershipStage,
+    StageChanged,
+    Touchpoint,
+    TouchpointKind,
+)
 from domain.owners import Owner
 from domain.pagination import Page, PageRequest, page_from_rows
 from store.client import Database, Document, duplicate_key_failures
@@ -58,6 +65,12 @@ class MongoJourneyRepository:
         await self._owners.bulk_write([UpdateOne(
             {"_id": owner.id}, {"$set": {"stage": change.after.value, "primaryModelId": model}})
             for owner, change, model in changes], ordered=False)
+        await self.add_transitions(changes)
+
+    async def add_transitions(self, changes: Sequence[tuple[Owner, StageChanged, str | None]]
+                              ) -> None:
+        """A transition record for each change that moved a stage (the owner's region, the
+        model); alone, without touching owners, it writes history (imports, the demo)."""
         moved = [c for c in changes if c[1].before is not c[1].after]
         if not moved:
             return
@@ -66,6 +79,18 @@ class MongoJourneyRepository:
             "vehicleId": change.vehicle_id, "before": _value(change.before),
             "after": change.after.value, "at": change.at, "region": owner.region,
             "modelId": model} for owner, change, model in moved], ordered=False)
+
+    async def add_app_use(self, months: Sequence[AppUseMonth]) -> int:
+        """Adds whole months of app use to the rollup (imports, demo history), in the shape the
+        live `$addToSet` writes; an owner-month already there is left as it is. Returns how
+        many were added."""
+        if not months:
+            return 0
+        refused = await duplicate_key_failures(self._activity.insert_many([{
+            "_id": f"{m.owner_id}:{m.month}", "ownerId": m.owner_id, "month": m.month,
+            "days": [_midnight(day) for day in m.days], "region": m.region,
+            "modelId": m.model_id, "stage": _value(m.stage)} for m in months], ordered=False))
+        return len(months) - len(refused)
 
 
 def _activity_update(touchpoint: Touchpoint, owner: Owner) -> UpdateOne:

@@ -13,7 +13,12 @@ from typing import Any
 from pymongo import ReturnDocument, UpdateOne
 
 from domain.ids import new_id
-from domain.notifications.model import Notification, NotificationEngagement, Priority
+from domain.notifications.model import (
+    EngagementCount,
+    Notification,
+    NotificationEngagement,
+    Priority,
+)
 from domain.pagination import Page, PageRequest, page_from_rows
 from store.client import Database, Document, duplicate_key_failures
 from store.documents import from_document, ids_filter, to_document
@@ -137,6 +142,19 @@ class MongoNotificationRepository:
                     "date": day, "kind": kind, "region": region, "modelId": model,
                     "stage": stage}}, upsert=True)
                 for (kind, region, model, stage, what), n in totals.items()], ordered=False)
+
+    async def add_engagement(self, counts: Sequence[EngagementCount]) -> int:
+        """Adds whole days' rollups (imports, demo history) under the ids `count` uses; a day
+        and group already counted is left as it is. Returns how many were added."""
+        if not counts:
+            return 0
+        refused = await duplicate_key_failures(self._engagement.insert_many([{
+            "_id": f"{c.day}:{c.kind.value}:{c.region}:{c.model_id}:{c.stage}",
+            "date": datetime(c.day.year, c.day.month, c.day.day, tzinfo=UTC),
+            "kind": c.kind.value, "region": c.region, "modelId": c.model_id, "stage": c.stage,
+            "delivered": c.delivered, "opened": c.opened, "acted": c.acted} for c in counts],
+            ordered=False))
+        return len(counts) - len(refused)
 
 
 

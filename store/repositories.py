@@ -11,6 +11,7 @@ from store.capacity import MongoCapacityRepository
 from store.charging import MongoChargingRepository
 from store.charging_stations import MongoChargingStationRepository
 from store.client import Database
+from store.consents import MongoConsentRepository
 from store.feedback import MongoFeedbackRepository
 from store.journey import MongoJourneyRepository
 from store.leases import MongoLeases
@@ -18,7 +19,9 @@ from store.notifications import MongoNotificationRepository
 from store.ota import MongoOtaRepository
 from store.outbox import MongoOutboxRepository
 from store.owners import MongoOwnerRepository, OwnerNotificationSettings
+from store.privacy import MongoPrivacyRepository
 from store.push_devices import MongoPushDeviceRepository
+from store.rate_limits import MongoRateLimits
 from store.service_centers import MongoServiceCenterRepository
 from store.service_dues import MongoServiceDueRepository
 from store.telemetry import MongoTelemetryRepository
@@ -46,6 +49,9 @@ class MongoRepositories:
     service_dues: MongoServiceDueRepository
     analytics: MongoAnalyticsRepository
     leases: MongoLeases
+    consents: MongoConsentRepository
+    privacy: MongoPrivacyRepository
+    rate_limits: MongoRateLimits
 
 
 def build_repositories(db: Database) -> MongoRepositories:
@@ -60,4 +66,5 @@ def build_repositories(db: Database) -> MongoRepositories:
         notification_settings=OwnerNotificationSettings(db),
         journey=MongoJourneyRepository(db), feedback=MongoFeedbackRepository(db),
         service_dues=MongoServiceDueRepository(db), analytics=MongoAnalyticsRepository(db),
-        leases=MongoLeases(db))
+        leases=MongoLeases(db), consents=MongoConsentRepository(db),
+        privacy=MongoPrivacyRepository(db), rate_limits=MongoRateLimits(db))

@@ -12,6 +12,7 @@ from typing import Any
 @dataclass
 class RoundTrips:
     count: int = 0
+    outer: RoundTrips | None = None  # a counter around this one counts these too
 
 
 _current: ContextVar[RoundTrips | None] = ContextVar("round_trips", default=None)
@@ -26,7 +27,7 @@ _OPERATIONS = frozenset({
 
 @contextmanager
 def counting_round_trips() -> Iterator[RoundTrips]:
-    counter = RoundTrips()
+    counter = RoundTrips(outer=_current.get())
     token = _current.set(counter)
     try:
         yield counter
@@ -50,8 +51,9 @@ class CountedCollection:
 def _counted(method: Callable[..., Any]) -> Callable[..., Any]:
     def call(*args: Any, **kwargs: Any) -> Any:
         counter = _current.get()
-        if counter is not None:
+        while counter is not None:
             counter.count += 1
+            counter = counter.outer
         return method(*args, **kwargs)
 
     return call

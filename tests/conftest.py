@@ -76,7 +76,9 @@ def settings(mongodb_uri: str | None) -> Settings:
     # A database per test keeps tests independent on a shared server.
     return Settings(mongodb_uri=mongodb_uri, mongodb_db=f"evj_test_{uuid.uuid4().hex[:12]}",
                     jwt_secret=TEST_SECRET, evj_seed_owners=0, evj_data_path=None,
-                    evj_worker_enabled=False)  # tests run the worker's jobs themselves
+                    # Tests run the worker's jobs themselves; the rate limit has its own tests
+                    # (it would add a round trip to every request that tests count).
+                    evj_worker_enabled=False, evj_rate_limit_per_minute=0)
 
 
 @pytest.fixture

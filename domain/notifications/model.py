@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -210,6 +210,21 @@ class NotificationEngagement(StrEnum):
     DELIVERED = "delivered"
     OPENED = "opened"
     ACTED = "acted"
+
+
+@dataclass(frozen=True, slots=True)
+class EngagementCount:
+    """One day's counts of a kind for one owner group: a `notificationEngagement` rollup row as
+    imports and demo history write it (live counting goes through `count`)."""
+
+    day: date
+    kind: Kind
+    region: str | None
+    model_id: str | None
+    stage: str | None
+    delivered: int = 0
+    opened: int = 0
+    acted: int = 0
 
 
 @dataclass(frozen=True, slots=True)

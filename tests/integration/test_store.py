@@ -93,7 +93,8 @@ async def test_demo_seed_is_deterministic(deps: Deps) -> None:
 
 async def test_sqlite_file_keeps_data_across_restarts(tmp_path: Path) -> None:
     settings = Settings(mongodb_uri=None, evj_data_path=str(tmp_path / "evj.sqlite"),
-                        evj_seed_owners=4, evj_seed=11, jwt_secret=TEST_SECRET)
+                        evj_seed_owners=4, evj_seed=11, evj_seed_journey_owners=0,
+                        jwt_secret=TEST_SECRET)
     first_ids = await _owner_ids_after_start(settings)
     again = await _owner_ids_after_start(settings.model_copy(update={"evj_seed": 12}))
     assert len(first_ids) == 4
