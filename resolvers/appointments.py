@@ -122,6 +122,12 @@ async def vehicle_appointments(root: strawberry.Parent[VehicleRoot], info: Info[
     return connection(page, Appointment.from_domain, key=lambda a: a.id)
 
 
+async def vehicle_next_appointment(root: strawberry.Parent[VehicleRoot],
+                                   info: Info[Context, None]) -> Appointment | None:
+    found = await info.context.loaders.next_appointment.load(root.id)
+    return Appointment.from_domain(found) if found else None
+
+
 async def vehicle_service_due(root: strawberry.Parent[VehicleRoot],
                               info: Info[Context, None]) -> list[ServiceDue]:
     loaders = info.context.loaders

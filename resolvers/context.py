@@ -62,6 +62,7 @@ class Loaders:
     center: DataLoader[str, ServiceCenter | None] = field(init=False)
     appointment: DataLoader[str, Appointment | None] = field(init=False)
     last_services: DataLoader[str, dict[ServiceType, LastService]] = field(init=False)
+    next_appointment: DataLoader[str, Appointment | None] = field(init=False)
     appointments_by_vehicle: DataLoader[tuple[str, PageRequest],
                                         Page[Appointment]] = field(init=False)
     appointments_by_center: DataLoader[
@@ -94,8 +95,12 @@ class Loaders:
         self.center = DataLoader(deps.centers.get_many)
         self.appointment = DataLoader(deps.appointments.get_many)
         self.last_services = DataLoader(deps.appointments.last_services)
+        self.next_appointment = DataLoader(self._next_appointments)
         self.appointments_by_vehicle = keyed_loader(deps.appointments.pages_by_vehicle)
         self.appointments_by_center = keyed_loader(self._center_pages)
+
+    async def _next_appointments(self, ids: list[str]) -> list[Appointment | None]:
+        return await self.deps.appointments.next_for_vehicles(ids, self.deps.clock())
 
     async def _center_pages(
         self, ids: list[str], extra: tuple[PageRequest, StatsWindow, AppointmentStatus | None]

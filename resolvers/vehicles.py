@@ -17,6 +17,7 @@ from resolvers.appointments import (
     Appointment,
     ServiceDue,
     vehicle_appointments,
+    vehicle_next_appointment,
     vehicle_service_due,
 )
 from resolvers.battery import BatteryHealth, battery_health_of
@@ -63,6 +64,9 @@ class Vehicle(relay.Node):
                                             "now (see OwnershipStage).")
     appointments: relay.Connection[Appointment] = strawberry.field(
         resolver=vehicle_appointments, description="Service appointments, newest first.")
+    next_appointment: Appointment | None = strawberry.field(
+        resolver=vehicle_next_appointment,
+        description="The soonest visit still to come (REQUESTED or CONFIRMED), if any.")
     service_due: list[ServiceDue] = strawberry.field(
         resolver=vehicle_service_due, description="Scheduled maintenance, soonest first.")
     available_updates: list[VehicleUpdate] = strawberry.field(

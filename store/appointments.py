@@ -91,6 +91,17 @@ class MongoAppointmentRepository:
         docs = {group["_id"]: group["docs"] for group in groups}
         return [_page(docs.get(parent, []), request) for parent in parent_ids]
 
+    async def next_for_vehicles(self, vehicle_ids: Sequence[str],
+                                now: datetime) -> list[Appointment | None]:
+        """Per vehicle, the soonest visit still to come (booked, not yet started)."""
+        docs = await (await self._appointments.aggregate([
+            {"$match": {"vehicleId": _one_or_in(vehicle_ids), "start": {"$gte": now},
+                        "status": {"$in": [s.value for s in UPCOMING]}}},
+            {"$sort": {"start": 1}},
+            {"$group": {"_id": "$vehicleId", "next": {"$first": "$$ROOT"}}}])).to_list(None)
+        found = {doc["_id"]: from_document(Appointment, doc["next"]) for doc in docs}
+        return [found.get(vehicle_id) for vehicle_id in vehicle_ids]
+
     async def last_services(self, vehicle_ids: Sequence[str]
                             ) -> list[dict[ServiceType, LastService]]:
         """Per vehicle, the latest completed visit that included each service type."""
@@ -119,3 +130,11 @@ def _document(appointment: Appointment) -> Document:
 
 def _page(rows: list[Document], request: PageRequest) -> Page[Appointment]:
     return page_from_rows([from_document(Appointment, doc) for doc in rows], request.first)
+
+
+UPCOMING = (AppointmentStatus.REQUESTED, AppointmentStatus.CONFIRMED)
+
+
+def _one_or_in(values: Sequence[str]) -> object:
+    """Equality for one value: mongoeco's memory engine scans for `$in`."""
+    return values[0] if len(values) == 1 else {"$in": list(values)}

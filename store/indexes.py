@@ -57,6 +57,8 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("centerId", ASCENDING), ("_id", DESCENDING)], name="center_id"),
         IndexModel([("vehicleId", ASCENDING), ("status", ASCENDING), ("completedAt", DESCENDING)],
                    name="vehicle_completed"),
+        # A vehicle's next visit: its appointments by start time.
+        IndexModel([("vehicleId", ASCENDING), ("start", ASCENDING)], name="vehicle_start"),
         # First-time fix: completed visits of a period.
         IndexModel([("status", ASCENDING), ("completedAt", ASCENDING)],
                    name="status_completed"),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -309,3 +309,30 @@ async def test_staff_reach_the_vehicle_but_not_its_charging_history(
     for field in ("chargingSessions { edges { cursor } }", "chargingStats { sessions }"):
         body = await gql.post(query % field, {"id": booked["appointment"]["id"]}, staff)
         assert error_codes(body) == ["FORBIDDEN"]
+
+
+async def test_next_appointment_is_the_soonest_visit_to_come(gql: GraphQLClient,
+                                                            deps: Deps) -> None:
+    from domain.appointments import Appointment, AppointmentStatus
+    from domain.ids import new_id
+    from domain.service_centers import ServiceType
+
+    owner = await add_owner(deps)
+    car = await add_vehicle(deps, owner)
+    center = await add_center(deps)
+    now = datetime.now(UTC)
+
+    def visit(days: float, status: AppointmentStatus) -> Appointment:
+        start = now + timedelta(days=days)
+        return Appointment(id=new_id(now), vehicle_id=car.id, owner_id=owner.id,
+                           center_id=center.id, timezone=center.timezone, start=start,
+                           end=start + timedelta(hours=1),
+                           service_types=(ServiceType.ANNUAL_SERVICE,), status=status,
+                           created_at=now)
+
+    soon, later = visit(3, AppointmentStatus.CONFIRMED), visit(9, AppointmentStatus.CONFIRMED)
+    await deps.appointments.add_many([visit(-2, AppointmentStatus.COMPLETED), later, soon,
+                                      visit(1, AppointmentStatus.CANCELLED)])
+    query = "query($id: ID!) { vehicle(id: $id) { nextAppointment { id } } }"
+    data = await gql.ok(query, {"id": gid("Vehicle", car.id)}, gql.bearer(Role.OWNER, owner.id))
+    assert data["vehicle"]["nextAppointment"]["id"] == gid("Appointment", soon.id)
