@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -23,18 +22,18 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from owner_query import SECRET, Stats, profiled, round_trips, timed  # noqa: E402
+from owner_query import SECRET, Stats, profiled, round_trips, timed
 
-from api.app import create_app  # noqa: E402
-from api.auth import TokenVerifier, issue_token  # noqa: E402
-from api.settings import Settings  # noqa: E402
-from domain import battery  # noqa: E402
-from domain.access import Role  # noqa: E402
-from domain.catalogue import find_model  # noqa: E402
-from domain.charging_stats import SessionFilter  # noqa: E402
-from domain.pagination import PageRequest  # noqa: E402
-from services.demo import demo_owner_id  # noqa: E402
-from services.deps import Deps  # noqa: E402
+from api.app import create_app
+from api.auth import TokenVerifier, issue_token
+from api.settings import Settings
+from domain import battery
+from domain.access import Role
+from domain.catalogue import find_model
+from domain.charging_stats import SessionFilter
+from domain.pagination import PageRequest
+from services.demo import demo_owner_id
+from services.deps import Deps
 
 SEED = 7
 WARMUP = 50
