@@ -245,3 +245,40 @@ REGISTER = """mutation($input: RegisterOwnerInput!) { registerOwner(input: $inpu
 VEHICLE = """mutation($input: RegisterVehicleInput!) { registerVehicle(input: $input) {
   vehicle { id } errors { message } } }"""
 INGEST = """mutation($batch: [TelemetryInput!]!) { ingestTelemetry(batch: $batch) { stored } }"""
+
+
+async def test_graceful_shutdown_finishes_requests_and_closes_subscriptions(
+        database_uri: str, db_name: str, repositories: MongoRepositories) -> None:
+    [instance] = start(1, database_uri, db_name, EVJ_WORKER_ENABLED="false")
+    try:
+        owner = (await gql(instance, REGISTER, {"input": {"name": "Ana Costa",
+                                                          "email": "ana@example.com"}},
+                           Role.ADMIN))["registerOwner"]["owner"]["id"]
+        await gql(instance, VEHICLE, {"input": {"ownerId": owner, "vin": "WVWZZZ1JZXW000001",
+                                                "modelId": "volta-one",
+                                                "deliveredAt": "2025-01-15T10:00:00+00:00"}},
+                  Role.ADMIN)
+        headers = bearer(Role.OWNER, _local(owner))
+        ws = await websockets.connect(
+            f"ws://127.0.0.1:{instance.port}/graphql", additional_headers=headers,
+            subprotocols=[websockets.Subprotocol("graphql-transport-ws")])
+        await ws.send(json.dumps({"type": "connection_init", "payload": {}}))
+        assert json.loads(await ws.recv())["type"] == "connection_ack"
+        await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {
+            "query": "subscription { notificationAdded { kind } }"}}))
+        batch = [{"vin": "WVWZZZ1JZXW000001", "eventId": f"e{i}",
+                  "at": datetime.now(UTC).isoformat(), "socPercent": 50.0}
+                 for i in range(1000)]
+        in_flight = asyncio.create_task(gql(instance, INGEST, {"batch": batch},
+                                            Role.VEHICLE_GATEWAY, "gw"))
+        await asyncio.sleep(0.2)  # the batch is being handled
+        instance.process.send_signal(signal.SIGTERM)
+        answered = await in_flight
+        assert answered["ingestTelemetry"]["stored"] == 1000  # finished, not cut off
+        with pytest.raises(websockets.ConnectionClosed) as closed:
+            await asyncio.wait_for(ws.recv(), timeout=15)
+        assert closed.value.rcvd is not None  # a close frame, not a dropped connection
+        # uvicorn shuts down cleanly, then re-raises SIGTERM so its parent sees why it ended.
+        assert instance.process.wait(timeout=15) in (0, -signal.SIGTERM)
+    finally:
+        instance.stop()
