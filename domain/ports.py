@@ -236,6 +236,7 @@ class NotificationFeed(Protocol):
 
 
 class JourneyRepository(Protocol):
+    async def get_many(self, ids: Sequence[str]) -> list[Touchpoint | None]: ...
     async def add_touchpoints(self, touchpoints: Sequence[Touchpoint],
                               owners: dict[str, Owner]) -> list[bool]: ...
     async def page(self, owner_id: str, request: PageRequest,

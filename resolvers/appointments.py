@@ -12,7 +12,7 @@ from strawberry import relay
 from strawberry.types import Info
 
 from domain import appointments, service_schedule
-from domain.access import can_change_appointment, ensure
+from domain.access import can_change_appointment, can_read_owner, ensure
 from domain.appointments import AppointmentStatus, BookingRequest
 from domain.pagination import page_request
 from domain.service_centers import ServiceType
@@ -117,6 +117,8 @@ class ServiceDue:
 async def vehicle_appointments(root: strawberry.Parent[VehicleRoot], info: Info[Context, None],
                                first: int | None = None, after: str | None = None
                                ) -> relay.Connection[Appointment]:
+    # A car's visits at every center are its owner's history; staff see their center's calendar.
+    ensure(can_read_owner(info.context.actor, root.owner_id), "see this vehicle's appointments")
     page = await info.context.loaders.appointments_by_vehicle.load(
         (root.id, page_request(first, after)))
     return connection(page, Appointment.from_domain, key=lambda a: a.id)

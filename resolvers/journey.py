@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Protocol, Self
 
@@ -10,6 +11,7 @@ from strawberry import relay
 from strawberry.types import Info
 
 from domain import feedback, journey
+from domain.access import can_read_owner, ensure
 from domain.pagination import page_request
 from resolvers.context import Context
 from resolvers.relay import connection, local_id
@@ -41,6 +43,16 @@ class Touchpoint(relay.Node):
     vehicle_id: strawberry.ID | None = strawberry.field(description="The vehicle's local id.")
     related_id: str | None = strawberry.field(
         description="What it is about (session, appointment, update, notification...).")
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]  # async form of the overloads
+        cls, *, info: Info[Context, None], node_ids: Iterable[str], required: bool = False
+    ) -> list[Self | None]:
+        found = await info.context.deps.journey.get_many(list(node_ids))
+        for item in found:
+            if item is not None:
+                ensure(can_read_owner(info.context.actor, item.owner_id), "see this touchpoint")
+        return [cls.from_domain(item) if item else None for item in found]
 
     @classmethod
     def from_domain(cls, t: journey.Touchpoint) -> Self:

@@ -7,16 +7,19 @@ from datetime import datetime, time
 from typing import TYPE_CHECKING, Annotated, Self, cast
 
 import strawberry
+from graphql import GraphQLError
 from strawberry import relay
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from domain.access import ensure
+from domain.access import can_read_owner, ensure
+from domain.errors import DomainError
 from domain.notifications import model
 from domain.notifications.preferences import PreferenceChanges
 from domain.owners import Owner as DomainOwner
 from domain.pagination import page_request
 from resolvers.context import Context
+from resolvers.errors import Unauthenticated
 from resolvers.relay import connection, local_id
 from resolvers.user_errors import UserError, attempt
 from services import inbox
@@ -80,7 +83,8 @@ class Notification(relay.Node):
         found = await info.context.deps.notifications.get_many(list(node_ids))
         for item in found:
             if item is not None:
-                ensure(info.context.actor.owner_id == item.owner_id, "see this notification")
+                ensure(can_read_owner(info.context.actor, item.owner_id),
+                       "see this notification")
         return [cls.from_domain(item) if item else None for item in found]
 
 
@@ -162,16 +166,20 @@ async def owner_notifications(info: Info[Context, None], owner_id: str, first: i
     return connection(page, Notification.from_domain, key=lambda n: n.inbox_key or n.id)
 
 
+WhoseId = Annotated[strawberry.ID | None, strawberry.argument(
+    description="ADMIN only: whose preferences; owners change their own.")]
+
+
 @strawberry.type
 class NotificationMutation:
     @strawberry.mutation(description="Changes the signed-in owner's notification preferences.")
     async def update_notification_preferences(
-            self, info: Info[Context, None], input: NotificationPreferencesInput
-    ) -> UpdateNotificationPreferencesPayload:
+            self, info: Info[Context, None], input: NotificationPreferencesInput,
+            owner_id: WhoseId = None) -> UpdateNotificationPreferencesPayload:
         c = info.context
-        owner_id = c.actor.owner_id or ""
+        whose = local_id(owner_id, "Owner", "ownerId") if owner_id else c.actor.owner_id or ""
         owner, errors = await attempt(lambda: inbox.update_preferences(
-            c.deps, c.actor, owner_id, input.to_domain()))
+            c.deps, c.actor, whose, input.to_domain()))
         return UpdateNotificationPreferencesPayload(
             preferences=NotificationPreferences.from_domain(owner) if owner else None,
             errors=errors)
@@ -203,6 +211,10 @@ class NotificationSubscription:
                                          "delivered (graphql-transport-ws on /graphql).")
     async def notification_added(self, info: Info[Context, None]
                                  ) -> AsyncGenerator[Notification]:
-        feed = inbox.watch(info.context.deps, info.context.actor)
+        try:
+            feed = inbox.watch(info.context.deps, info.context.actor)
+        except (DomainError, Unauthenticated) as error:
+            # Subscriptions skip the schema's error policy: give the error its code here.
+            raise GraphQLError(str(error), extensions={"code": error.code}) from None
         async for notification in feed:
             yield Notification.from_domain(notification)

@@ -91,6 +91,9 @@ class Vehicle(relay.Node):
 
     @strawberry.field(description="The vehicle's owner.")
     async def owner(self, info: Info[Context, None]) -> Owner:
+        # Staff reach vehicles through their center's appointments; the person behind the car
+        # (email, tariff, other cars) is not theirs to read.
+        ensure(can_read_owner(info.context.actor, self.owner_id), "see this vehicle's owner")
         owner = await info.context.loaders.owner.load(self.owner_id)
         if owner is None:
             raise LookupError(f"vehicle {self.id} has no owner {self.owner_id}")

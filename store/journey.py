@@ -18,7 +18,7 @@ from domain.journey import (
 from domain.owners import Owner
 from domain.pagination import Page, PageRequest, page_from_rows
 from store.client import Database, Document, duplicate_key_failures
-from store.documents import from_document, to_document
+from store.documents import find_by_ids, from_document, to_document
 from store.stats import CountedCollection
 
 
@@ -43,6 +43,9 @@ class MongoJourneyRepository:
             await self._activity.bulk_write(
                 [_activity_update(t, owners[t.owner_id]) for t in used], ordered=False)
         return stored
+
+    async def get_many(self, ids: Sequence[str]) -> list[Touchpoint | None]:
+        return await find_by_ids(self._touchpoints, Touchpoint, ids)
 
     async def page(self, owner_id: str, request: PageRequest,
                    kinds: Sequence[TouchpointKind]) -> Page[Touchpoint]:

@@ -112,5 +112,5 @@ async def test_a_subscription_needs_an_owner(server: LiveServer, settings: Setti
     message = json.loads(await asyncio.wait_for(ws.recv(), timeout=2))
     assert message["type"] == "next"
     assert message["payload"]["data"] is None
-    assert "sign in" in message["payload"]["errors"][0]["message"].lower(), message
+    assert message["payload"]["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
     await ws.close()
