@@ -111,7 +111,8 @@ def same_sessions(graphql: Any, plain: Any) -> bool:
 
 async def main(requests: int, owners: int, do_profile: bool) -> None:
     settings = Settings(jwt_secret=SECRET, evj_seed_owners=owners, evj_seed=SEED,
-                        mongodb_uri=None, evj_rate_limit_per_minute=0, evj_worker_enabled=False)
+                        mongodb_uri=None, evj_rate_limit_per_minute=0, evj_worker_enabled=False,
+                        evj_seed_journey_owners=0)
     app = create_app(settings)
     app.router.routes.append(Route("/plain/dashboard", plain_dashboard(settings)))
     token = issue_token(settings, Role.OWNER, demo_owner_id(SEED), ttl_minutes=120)

@@ -156,7 +156,8 @@ async def main(requests: int, owners: int, do_profile: bool, refetch_owners: boo
           + "  ".join(f"{name} {version}" for name, version in versions.items()))
 
     settings = Settings(jwt_secret=SECRET, evj_seed_owners=owners, evj_seed=SEED,
-                        mongodb_uri=None, evj_rate_limit_per_minute=0)
+                        mongodb_uri=None, evj_rate_limit_per_minute=0,
+                        evj_seed_journey_owners=0)
     if not settings.embedded:
         raise SystemExit("expected the embedded store")
     app = create_app(settings)

@@ -148,7 +148,7 @@ def check_slot(center: ServiceCenter, start: datetime, types: frozenset[ServiceT
                now: datetime) -> tuple[datetime, datetime]:
     if not types or len(types) > MAX_SERVICES:
         raise InvalidInput(f"choose 1 to {MAX_SERVICES} service types", field="serviceTypes")
-    start = validation.utc(start)
+    start = validation.utc(start, "start")
     if start < now + MIN_NOTICE:
         raise InvalidInput("book at least an hour ahead", field="start")
     minutes = duration_minutes(types)

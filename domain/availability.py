@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from domain import validation
 from domain.service_centers import (
     SLOT_MINUTES,
     ServiceCenter,
@@ -154,6 +155,7 @@ def is_offered_start(center: ServiceCenter, start: datetime, minutes: int) -> bo
 
 def available_slots(center: ServiceCenter, usage: Usage, start: datetime, end: datetime,
                     types: frozenset[ServiceType], loaner: bool, now: datetime) -> list[Slot]:
+    start, end = validation.utc(start, "from"), validation.utc(end, "to")
     minutes = duration_minutes(types)
     zone = ZoneInfo(center.timezone)
     day, last_day = start.astimezone(zone).date(), end.astimezone(zone).date()

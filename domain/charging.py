@@ -141,7 +141,8 @@ def accept(report: SessionReport, vehicle_id: str, model: VehicleModel, pricing:
 
 
 def _times(report: SessionReport, now: datetime) -> tuple[datetime, datetime]:
-    started, ended = validation.utc(report.started_at), validation.utc(report.ended_at)
+    started, ended = (validation.utc(report.started_at, "startedAt"),
+                      validation.utc(report.ended_at, "endedAt"))
     if ended <= started:
         raise ImpossibleSession("endedAt must be after startedAt", field="endedAt")
     if ended - started > MAX_SESSION:

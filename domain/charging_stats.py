@@ -76,7 +76,8 @@ class ChargingStats:
 
 
 def window(start: datetime | None, end: datetime | None) -> StatsWindow:
-    start, end = (utc(start) if start else None), (utc(end) if end else None)
+    start = utc(start, "from") if start else None
+    end = utc(end, "to") if end else None
     if start and end and end <= start:
         raise InvalidInput("`to` must be after `from`", field="to")
     return StatsWindow(start, end)

@@ -128,7 +128,7 @@ def app_touchpoint(report: TouchpointReport, owner_id: str, now: datetime) -> To
     if report.kind not in APP_REPORTED:
         raise InvalidInput(f"the app may report {', '.join(sorted(APP_REPORTED))}; the service "
                            f"records {report.kind} itself", field="kind")
-    at = validation.utc(report.at)
+    at = validation.utc(report.at, "at")
     if not now - MAX_PAST <= at <= now + MAX_FUTURE:
         raise InvalidInput("at must be within the last 30 days", field="at")
     event_id = validation.bounded(report.event_id, "eventId", max_len=100)

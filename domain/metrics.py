@@ -10,12 +10,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 
+from domain import validation
 from domain.errors import InvalidInput
 from domain.journey import OwnershipStage
 
 K_ANONYMITY = 5
 ENGAGEMENT_WINDOW = timedelta(days=30)
 FIRST_TIME_FIX_WINDOW = timedelta(days=30)
+SERVICE_GRACE = timedelta(days=90)  # a service done this long after its due date still counts
 MAX_SPAN = timedelta(days=3 * 366)
 
 
@@ -37,10 +39,10 @@ def analytics_filter(start: datetime | None, end: datetime | None, now: datetime
                      models: tuple[str, ...] = (), regions: tuple[str, ...] = (),
                      stages: tuple[OwnershipStage, ...] = ()) -> Filter:
     """Default: the last 90 days. Spans are bounded so a query's cost is too."""
-    end = end or now
-    start = start or end - timedelta(days=90)
-    if start.utcoffset() is None or end.utcoffset() is None:
+    end = validation.utc(end, "to") if end else now
+    if start is not None and start.utcoffset() is None:
         raise InvalidInput("from and to need a time zone offset", field="from")
+    start = validation.utc(start, "from") if start else end - timedelta(days=90)
     if not start < end:
         raise InvalidInput("from must be before to", field="from")
     if end - start > MAX_SPAN:

@@ -531,7 +531,7 @@ def _check_report(update: VehicleUpdate, report: StatusReport, now: datetime | N
     if report.status not in REPORTED:
         raise InvalidInput(f"a vehicle cannot report {report.status}", field="status")
     validation.bounded(report.event_id, "eventId", max_len=MAX_EVENT_ID)
-    at = validation.utc(report.reported_at)
+    at = validation.utc(report.reported_at, "reportedAt")
     if now is not None and at > validation.utc(now) + REPORT_CLOCK_SKEW:
         raise InvalidInput("reportedAt is in the future; check the vehicle clock",
                            field="reportedAt")
@@ -555,7 +555,7 @@ def schedule(update: VehicleUpdate, at: datetime, now: datetime) -> VehicleUpdat
     """The owner's chosen time; a re-schedule changes the time without a history entry."""
     if update.status not in SCHEDULABLE:
         raise InvalidTransition(f"a {update.status} update cannot be scheduled", field="status")
-    when, now = validation.utc(at), validation.utc(now)
+    when, now = validation.utc(at, "at"), validation.utc(now)
     if when < now + SCHEDULE_NOTICE:
         raise InvalidInput("choose a time at least 5 minutes ahead", field="at")
     if when > now + SCHEDULE_HORIZON:

@@ -17,6 +17,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from domain import validation
 from domain.errors import InvalidInput
 from domain.geo import GeoPoint, distance_km, point
 
@@ -77,8 +78,9 @@ def _number(value: object, field: str) -> float:
         raise InvalidInput(f"{field} must be a number", field=field)
     try:
         number = float(value)
-    except ValueError:
-        raise InvalidInput(f"{field} must be a number, got {value!r}", field=field) from None
+    except (ValueError, OverflowError):
+        raise InvalidInput(f"{field} must be a number, got {str(value)[:30]!r}",
+                           field=field) from None
     if not math.isfinite(number):
         raise InvalidInput(f"{field} must be a finite number", field=field)
     return number
@@ -116,8 +118,11 @@ def _timestamp(value: object, field: str) -> datetime:
         raise InvalidInput(f"{field} must be an ISO 8601 timestamp, got {value!r}",
                            field=field) from None
     # OCPI timestamps are UTC; BSON keeps milliseconds only.
-    parsed = parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    parsed = validation.utc(parsed, field)
     return parsed.replace(microsecond=parsed.microsecond // 1000 * 1000)
+
+
+MAX_CONNECTOR_KW = 2000.0  # megawatt chargers for trucks are the top of the range
 
 
 def connector_power_kw(doc: Mapping[str, Any], field: str = "connector") -> float:
@@ -130,7 +135,10 @@ def connector_power_kw(doc: Mapping[str, Any], field: str = "connector") -> floa
     voltage = _positive(doc.get("max_voltage"), f"{field}.max_voltage")
     amperage = _positive(doc.get("max_amperage"), f"{field}.max_amperage")
     phases = 3 if power_type == "AC_3_PHASE" else 1
-    return voltage * amperage * phases / 1000
+    kw = voltage * amperage * phases / 1000
+    if not 0 < kw <= MAX_CONNECTOR_KW:
+        raise InvalidInput(f"{field}: {kw:g} kW is not a charger's power", field=field)
+    return kw
 
 
 def _connector(doc: object, field: str) -> Connector:

@@ -138,7 +138,7 @@ def accept(report: TelemetryReport, vehicle_id: str, vin: str, now: datetime) ->
 
 
 def _time(at: datetime, now: datetime) -> datetime:
-    at = validation.utc(at)
+    at = validation.utc(at, "at")
     if at > now + CLOCK_SKEW:
         raise InvalidInput("at is in the future (check the car's clock)", field="at")
     if at < EARLIEST:

@@ -13,12 +13,28 @@ from domain.errors import InvalidEmail, InvalidInput
 MAX_EMAIL = 254
 _LOCALE = re.compile(r"^[a-z]{2,3}(-[A-Z]{2})?$")
 _CURRENCY = re.compile(r"[A-Z]{3}")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Times outside these years are not EV ownership data, and near the ends of the calendar the
+# arithmetic on them (a day before, a month after) overflows.
+EARLIEST_YEAR, LATEST_YEAR = 1970, 2200
 
 
 def bounded(value: str, field: str, *, max_len: int, min_len: int = 1) -> str:
     text = value.strip()
     if not min_len <= len(text) <= max_len:
         raise InvalidInput(f"{field} must be {min_len} to {max_len} characters", field=field)
+    return printable(text, field)
+
+
+def printable(text: str, field: str) -> str:
+    """Text a database can store and a screen can show: valid Unicode (no lone surrogates),
+    no control characters but tab and line breaks."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InvalidInput(f"{field} is not valid Unicode text", field=field) from None
+    if _CONTROL.search(text):
+        raise InvalidInput(f"{field} contains control characters", field=field)
     return text
 
 
@@ -61,8 +77,11 @@ def non_negative(value: float, field: str, *, maximum: float) -> float:
     return value
 
 
-def utc(value: datetime) -> datetime:
+def utc(value: datetime, field: str = "time") -> datetime:
     """Times without an offset are taken as UTC; all stored times are UTC."""
+    if not EARLIEST_YEAR <= value.year <= LATEST_YEAR:
+        raise InvalidInput(f"{field} must be between {EARLIEST_YEAR} and {LATEST_YEAR}",
+                           field=field)
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 

@@ -67,7 +67,7 @@ def model_id(value: str) -> str:
 
 
 def register(data: VehicleRegistration, now: datetime) -> Vehicle:
-    delivered_at = validation.utc(data.delivered_at)
+    delivered_at = validation.utc(data.delivered_at, "deliveredAt")
     if delivered_at > now:
         raise InvalidInput("deliveredAt cannot be in the future", field="deliveredAt")
     return Vehicle(

@@ -97,8 +97,8 @@ class EngagementMetrics:
     notification_action_rate: float | None = strawberry.field(
         description="% of notifications delivered in the period that were acted on.")
     service_retention_rate: float | None = strawberry.field(
-        description="% of services that came due in the period (decided: done, or 90 days "
-                    "overdue) that were done at an authorized center.")
+        description="% of scheduled services done at an authorized center within 90 days of "
+                    "their due date, among those whose 90 days ended in the period.")
     first_time_fix_rate: float | None = strawberry.field(
         description="% of repairs completed in the period (up to 30 days before `to`) not "
                     "reopened by a visit for the same concern within 30 days.")

@@ -28,7 +28,8 @@ class Unauthenticated(Exception):
 
 def is_expected(error: GraphQLError) -> bool:
     original = error.original_error
-    return original is None or isinstance(original, DomainError | Unauthenticated | GraphQLError)
+    return original is None or isinstance(
+        original, DomainError | Unauthenticated | GraphQLError | OverflowError | UnicodeEncodeError)
 
 
 def log_unexpected(errors: list[GraphQLError]) -> None:
@@ -48,11 +49,18 @@ def client_error(error: GraphQLError) -> GraphQLError:
         return _with(error, str(original), extensions)
     if original is not None and isinstance(original, tuple(UNAVAILABLE)):
         return _with(error, UNAVAILABLE_MESSAGE, {"code": "SERVICE_UNAVAILABLE"})
+    if isinstance(original, OverflowError | UnicodeEncodeError):
+        # Input the rules did not foresee (a date at the end of the calendar, text the
+        # database cannot encode): nothing was written, and it is the caller's value.
+        return _with(error, "a value is out of range or not valid text",
+                     {"code": "BAD_USER_INPUT"})
     if original is None and not error.extensions:
         # Syntax, validation and limit errors: the message is safe and useful as it is.
         return _with(error, error.message, {"code": "GRAPHQL_VALIDATION_FAILED"})
     if is_expected(error):
-        return error
+        # A GraphQL error of its own (a variable of the wrong type, an id that is not one).
+        return error if "code" in (error.extensions or {}) else _with(
+            error, error.message, {"code": "BAD_USER_INPUT"})
     return _with(error, INTERNAL_MESSAGE, {"code": "INTERNAL_SERVER_ERROR"})
 
 

@@ -50,7 +50,8 @@ VALIDATION_RULES: list[type[ASTValidationRule]] = [
 @strawberry.type
 class Query(OwnerQuery, VehicleQuery, CatalogueQuery, ServiceCenterQuery, OtaQuery,
             ChargingStationQuery, TripQuery, AnalyticsQuery):
-    node: relay.Node = relay.node(description="Any object by its global ID.")
+    node: relay.Node | None = relay.node(
+        description="Any object by its global ID; null when there is none.")
 
 
 @strawberry.type

@@ -60,8 +60,8 @@ async def engagement_metrics(deps: Deps, actor: Principal, f: Filter) -> Report:
         a.owners_by_stage(f), a.scores(f),
         a.active_owners(f, f.end - metrics.ENGAGEMENT_WINDOW, f.end), a.notification_counts(f))
     service = asyncio.gather(
-        a.service_retention(f), a.first_time_fix(f, f.end - metrics.FIRST_TIME_FIX_WINDOW),
-        a.transitions(f))
+        a.service_retention(f, metrics.SERVICE_GRACE),
+        a.first_time_fix(f, f.end - metrics.FIRST_TIME_FIX_WINDOW), a.transitions(f))
     (by_stage, (scores, by_touchpoint), active, counts), (retention, fixes, moves) = (
         await asyncio.gather(people, service))
     owners = sum(by_stage.values())

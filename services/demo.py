@@ -65,7 +65,8 @@ def _demo_owner(rng: random.Random, index: int) -> DemoOwner:
     locale, timezone = rng.choice(_PLACES)
     owner = Owner(id=new_id(joined, rng), name=f"{first} {last}",
                   email=f"{_ascii(first)}.{_ascii(last)}.{index}@example.com".lower(),
-                  locale=locale, timezone=timezone, created_at=joined, updated_at=joined)
+                  locale=locale, timezone=timezone, region=locale.split("-")[1],
+                  created_at=joined, updated_at=joined)
     count = rng.choices((1, 2, 3), weights=(80, 17, 3))[0]
     return DemoOwner(owner, [_demo_vehicle(rng, owner, joined) for _ in range(count)])
 

@@ -8,7 +8,7 @@ seed and `now` give the same data. Each owner lives in a region of the demo serv
 it decides how owners rate their service visits (NPS, CSAT), how often a repair comes back
 (first-time fix) and how often a due service is done there in time (retention). The weak center
 is Paris Saint-Denis (FR), so FR trails the other regions on all three; Stockholm (SE) and
-Amsterdam (NL) lead.
+Amsterdam (NL) have the best.
 
 What is written, through the repositories (bulk, to keep start-up fast):
 - owners (region, stage, model, last app use) and their vehicles, delivered 0 to 5 years ago;
@@ -110,7 +110,7 @@ _MODEL_WEIGHTS = {"volta-city": 22, "volta-one": 30, "volta-one-lr": 22, "volta-
                   "volta-cargo": 12}
 # Service quality of each demo center (0 poor .. 1 excellent), by name without "Volta Service ".
 QUALITY: dict[str, float] = {
-    "Paris Saint-Denis": 0.3, "Madrid Alcobendas": 0.6, "London Croydon": 0.6,
+    "Paris Saint-Denis": 0.3, "Madrid Alcobendas": 0.7, "London Croydon": 0.6,
     "London Park Royal": 0.85, "Berlin Tempelhof": 0.9, "Berlin Spandau": 0.8,
     "Amsterdam Sloterdijk": 0.92, "Stockholm Kungens Kurva": 0.95,
     "New York Long Island City": 0.75, "New York Jersey City": 0.65,
@@ -126,7 +126,8 @@ _APP_DAILY = {S.ONBOARDING: 0.35, S.EARLY_OWNERSHIP: 0.12, S.ESTABLISHED: 0.05, 
 _HABITS = ((0.35, 25), (1.0, 50), (1.9, 25))  # (factor, weight %): occasional, regular, keen
 _MAX_APP_GAP = 75  # days: an owner who has not lapsed opens the app at least this often
 _FADE_DAYS = 120  # an owner who lapses uses the app less and less over this long before
-# Notifications per month by stage, what they are about, and how they are answered.
+# Notifications per month by stage, what they are about (one campaign a month per stage, drawn
+# from these), and how they are answered.
 _NOTES_PER_MONTH = {S.ONBOARDING: 4.0, S.EARLY_OWNERSHIP: 2.5, S.ESTABLISHED: 1.5,
                     S.RENEWAL: 2.0, S.LAPSED: 1.0}
 _NOTE_KINDS: dict[OwnershipStage, tuple[tuple[Kind, int], ...]] = {
@@ -221,10 +222,10 @@ def generate_journey(seed: int, now: datetime, volume: JourneyVolume = JourneyVo
     start = _months_back(now, volume.months)
     demo = JourneyDemo()
     notes: dict[tuple[date, Kind, str, str, OwnershipStage], list[int]] = {}
-    calendar = _Calendar()
+    calendar, campaigns = _Calendar(), _Campaigns(seed)
     for index in range(volume.owners):
         rng = random.Random(f"{seed}:journey:{index}")
-        life = _Life(rng, index, now, start, centers, thresholds, calendar)
+        life = _Life(rng, index, now, start, centers, thresholds, calendar, campaigns)
         life.run(demo, notes)
     demo.engagement = [EngagementCount(day=day, kind=kind, region=region, model_id=model,
                                        stage=stage.value, delivered=n[0], opened=n[1],
@@ -296,6 +297,24 @@ class _Calendar:
         return self._walls[key]
 
 
+class _Campaigns:
+    """What a month's notifications to the owners in a stage are about: one campaign per
+    month and stage (OTA offers one month, service reminders the next), the same for all."""
+
+    def __init__(self, seed: int) -> None:
+        self._seed = seed
+        self._kinds: dict[tuple[datetime, OwnershipStage], Kind] = {}
+
+    def kind(self, month: datetime, stage: OwnershipStage) -> Kind:
+        key = (month, stage)
+        if key not in self._kinds:
+            rng = random.Random(f"{self._seed}:campaign:{month:%Y-%m}:{stage.value}")
+            kinds = _NOTE_KINDS[stage]
+            self._kinds[key] = rng.choices([k for k, _ in kinds],
+                                           weights=[w for _, w in kinds])[0]
+        return self._kinds[key]
+
+
 # --- one owner's life --------------------------------------------------------------------------
 
 
@@ -305,9 +324,9 @@ class _Life:
 
     def __init__(self, rng: random.Random, index: int, now: datetime, start: datetime,
                  centers: dict[str, list[ServiceCenter]], thresholds: StageThresholds,
-                 calendar: _Calendar) -> None:
+                 calendar: _Calendar, campaigns: _Campaigns) -> None:
         self.rng, self.now, self.start, self.limits = rng, now, start, thresholds
-        self.calendar = calendar
+        self.calendar, self.campaigns = calendar, campaigns
         region = rng.choices(_REGIONS, weights=[r.weight for r in _REGIONS])[0]
         self.center = rng.choice(centers[region.country])
         self.quality = quality(self.center)
@@ -315,7 +334,7 @@ class _Life:
         self.model_id = rng.choices(models, weights=[_MODEL_WEIGHTS.get(m, 10) for m in models])[0]
         age = timedelta(days=1 + int(MAX_AGE_DAYS * rng.random() ** 1.35),
                         hours=rng.uniform(0, 8))
-        self.delivered = now - age
+        self.delivered = (now - age).replace(microsecond=0)  # stored times keep ms at most
         self.km_per_day = (rng.uniform(105, 135) if rng.random() < 0.03
                            else min(max(rng.gauss(40, 12), 12), 85))
         self.habit = rng.choices([h for h, _ in _HABITS], weights=[w for _, w in _HABITS])[0]
@@ -351,7 +370,7 @@ class _Life:
             return None
         # Most who drift away do so within the last two years.
         earliest = max(earliest, latest - timedelta(days=730))
-        return earliest + (latest - earliest) * self.rng.random()
+        return (earliest + (latest - earliest) * self.rng.random()).replace(microsecond=0)
 
     # -- what the stage rules see ------------------------------------------------------------
 
@@ -639,12 +658,11 @@ class _Life:
                 (ends - month).total_seconds() or 1)
             stage = self.stage_at(max(month, self.delivered) + (ends - max(
                 month, self.delivered)) / 2)
+            kind, day = self.campaigns.kind(month, stage), _rollup_day(month, self.now)
+            month = _next_month(month)
+            if day is None:
+                continue
             for _ in range(_poisson(rng, _NOTES_PER_MONTH[stage] * share)):
-                kinds = _NOTE_KINDS[stage]
-                kind = rng.choices([k for k, _ in kinds], weights=[w for _, w in kinds])[0]
-                day = _rollup_day(month, self.now)
-                if day is None:
-                    continue
                 counts = notes.setdefault(
                     (day, kind, self.owner.region or "", self.model_id, stage), [0, 0, 0])
                 counts[0] += 1
@@ -652,7 +670,6 @@ class _Life:
                     counts[1] += 1
                     if rng.random() < _ACT_RATE[kind]:
                         counts[2] += 1
-            month = _next_month(month)
 
 
 # --- helpers -----------------------------------------------------------------------------------

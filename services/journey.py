@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from domain.access import Principal, can_read_owner, ensure
 from domain.appointments import AppointmentCompleted
@@ -19,6 +19,7 @@ from domain.journey import (
     ownership_stage,
 )
 from domain.journey_events import needs_owner, touchpoint_for
+from domain.metrics import SERVICE_GRACE
 from domain.owners import Owner
 from domain.pagination import Page, PageRequest
 from domain.service_centers import ServiceType
@@ -27,7 +28,7 @@ from domain.vehicles import Vehicle
 from services.deps import Deps
 from services.lookup import one
 
-DUE_GRACE = timedelta(days=90)  # a service done this long after its due date still retains
+DUE_GRACE = SERVICE_GRACE
 SWEEP_PAGE = 200  # mongoeco's SQLite engine refuses an $in of 500 (expression depth)
 
 

@@ -35,7 +35,7 @@ async def centers_near_page(deps: Deps, near: GeoPoint, radius_km: float,
 
 async def free_slots(deps: Deps, center_id: str, start: datetime, end: datetime,
                      types: frozenset[ServiceType], loaner: bool) -> list[Slot]:
-    start, end = utc(start), utc(end)
+    start, end = utc(start, "from"), utc(end, "to")
     if not timedelta(0) < end - start <= MAX_SLOT_RANGE:
         raise InvalidInput("`to` must be after `from`, at most 31 days later", field="to")
     if not types:

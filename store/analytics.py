@@ -8,7 +8,7 @@ few enough next to touchpoints to aggregate raw, through their time indexes.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from domain.appointments import AppointmentStatus
@@ -85,10 +85,11 @@ class MongoAnalyticsRepository:
         return {row["_id"]: {k: int(row.get(k) or 0) for k in ("delivered", "opened", "acted")}
                 for row in rows}
 
-    async def service_retention(self, f: Filter) -> dict[str, Share]:
-        """Per region: dues decided in the period (serviced in time, or not) and serviced."""
+    async def service_retention(self, f: Filter, grace: timedelta) -> dict[str, Share]:
+        """Per region: dues whose grace period ended in the period (so each is decided:
+        serviced in time, or not), and those serviced."""
         rows = await self._aggregate(self._dues, [
-            {"$match": {**_dims(f), "dueOn": _between(f.start, f.end),
+            {"$match": {**_dims(f), "dueOn": _between(f.start - grace, f.end - grace),
                         "status": {"$in": ["RETAINED", "LAPSED"]}}},
             {"$group": {"_id": "$region", "whole": {"$sum": 1},
                         "part": {"$sum": {"$cond": [{"$eq": ["$status", "RETAINED"]}, 1, 0]}},

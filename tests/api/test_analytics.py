@@ -105,7 +105,7 @@ async def _dues(app: Starlette, de: list[Owner], fr: list[Owner], cars: dict[str
         for i, owner in enumerate(owners):
             rows.append({"_id": f"{cars[owner.id].id}:ANNUAL_SERVICE:x", "ownerId": owner.id,
                          "vehicleId": cars[owner.id].id, "serviceType": "ANNUAL_SERVICE",
-                         "dueOn": NOW - timedelta(days=30), "region": owner.region,
+                         "dueOn": NOW - timedelta(days=120), "region": owner.region,
                          "modelId": cars[owner.id].model_id, "stage": "EARLY_OWNERSHIP",
                          "status": "RETAINED" if i < retained else "LAPSED"})
     await app.state.db["serviceDues"].insert_many(rows)

@@ -106,7 +106,8 @@ def test_generated_owners_pass_owner_registration() -> None:
     for item in demo():
         owner = item.owner
         again = owners.register(OwnerRegistration(name=owner.name, email=owner.email,
-                                                  locale=owner.locale, timezone=owner.timezone),
+                                                  locale=owner.locale, timezone=owner.timezone,
+                                                  region=owner.region),
                                 owner.created_at)
         assert again.model_dump(exclude={"id"}) == owner.model_dump(exclude={"id"})
 
