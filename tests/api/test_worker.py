@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime
 
+import httpx
 import pytest
 from pydantic import ValidationError
 from starlette.applications import Starlette
@@ -112,3 +114,33 @@ async def test_the_app_worker_delivers_a_push_to_the_webhook(settings: Settings)
             assert stored is not None
             assert stored.status is OutboxStatus.SENT
         assert [r.key for r in receiver.requests] == [item.id]
+
+
+async def test_a_hanging_gateway_neither_loses_the_push_nor_stalls_requests(
+        settings: Settings) -> None:
+    with WebhookReceiver() as receiver:
+        receiver.delay = 2.0  # far longer than the client's timeout
+        configured = Settings.model_validate({
+            **settings.model_dump(), "evj_worker_enabled": True,
+            "evj_worker_interval_seconds": 0.02, "evj_push_webhook_url": receiver.url,
+            "evj_push_webhook_secret": WEBHOOK_SECRET, "evj_push_timeout_seconds": 0.3})
+        async with running_app(configured) as app:
+            deps: Deps = app.state.deps
+            [item] = await queue_push(deps)
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+                for _ in range(10):  # while the worker waits on the gateway
+                    started = time.perf_counter()
+                    response = await http.get("/healthz")
+                    assert response.status_code == 200
+                    assert time.perf_counter() - started < 0.25
+                    await asyncio.sleep(0.05)
+            for _ in range(100):
+                [stored] = await deps.outbox.get_many([item.id])
+                if stored is not None and stored.last_error:
+                    break
+                await asyncio.sleep(0.02)
+        assert stored is not None
+        assert stored.status is OutboxStatus.PENDING  # kept, to be tried again after backoff
+        assert stored.attempts == 1
+        assert "time" in (stored.last_error or "").lower()
