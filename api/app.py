@@ -35,7 +35,13 @@ from domain.battery import ChargingEfficiency
 from domain.notifications.outbox import OutboxPolicy
 from domain.ports import NotificationFeed, PushGateway
 from resolvers.context import Context
-from resolvers.errors import client_error, register_unavailable
+from resolvers.errors import (
+    REFUSED,
+    TIMED_OUT,
+    UNAVAILABLE,
+    client_error,
+    register_database_errors,
+)
 from resolvers.schema import schema
 from services.demo import seed_demo_if_empty, seed_station_network
 from services.demo_journey import JourneyVolume, seed_journey
@@ -44,14 +50,23 @@ from services.deps import Deps, utc_now
 from services.inbox import remind_lapsed_owners
 from services.journey import refresh_stages
 from services.notifications import release_due_notifications
-from store.client import DATABASE_ERRORS, Database, open_database, ping
+from store.client import (
+    DATABASE_ERRORS,
+    TIMEOUT_ERRORS,
+    UNAVAILABLE_ERRORS,
+    Database,
+    open_database,
+    ping,
+)
 from store.indexes import ensure_indexes
 from store.repositories import build_repositories
 
 log = logging.getLogger("evjourney")
 INDEX_RETRY_SECONDS = 2.0
 START_WAIT_SECONDS = 10.0  # a database that is merely slow to answer still starts ready
-register_unavailable(*DATABASE_ERRORS)
+register_database_errors(UNAVAILABLE_ERRORS, UNAVAILABLE)
+register_database_errors(TIMEOUT_ERRORS, TIMED_OUT)
+register_database_errors(DATABASE_ERRORS, REFUSED)
 
 
 class GraphQLApp(GraphQL[Context, None]):
@@ -139,7 +154,7 @@ async def prepared(db: Database, settings: Settings) -> AsyncIterator[asyncio.Ev
 
 
 def build_deps(db: Database, settings: Settings, feed: NotificationFeed | None = None) -> Deps:
-    repositories = build_repositories(db)
+    repositories = build_repositories(db, settings.evj_analytics_max_seconds)
     efficiency = ChargingEfficiency(ac=settings.evj_ac_efficiency, dc=settings.evj_dc_efficiency)
     ports = {field.name: getattr(repositories, field.name) for field in fields(repositories)}
     sink = NotifyingEventSink()
@@ -183,7 +198,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         async with open_database(settings.mongodb_uri, settings.mongodb_db,
-                                 settings.evj_data_path) as db:
+                                 settings.evj_data_path, settings.evj_aggregation_limit) as db:
             app.state.db = db
             async with prepared(db, settings) as app.state.indexed, \
                     realtime_feed(db, settings.embedded, utc_now) as feed:

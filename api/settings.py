@@ -7,6 +7,8 @@ import logging
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from store.client import EMBEDDED_AGGREGATION_LIMIT
+
 log = logging.getLogger("evjourney")
 
 # Only ever used when there is no real database: data there is demo data anyway.
@@ -28,6 +30,14 @@ class Settings(BaseSettings):
     jwt_audience: str | None = Field(None, description="Required `aud` claim, if set.")
     jwt_issuer: str | None = Field(None, description="Required `iss` claim, if set.")
     evj_data_path: str | None = Field(None, description="Embedded: SQLite file to keep data.")
+    evj_aggregation_limit: int = Field(
+        EMBEDDED_AGGREGATION_LIMIT, ge=1,
+        description="Embedded: documents one blocking aggregation stage may hold ($group over "
+                    "the owners of the analytics); beyond it the query fails with "
+                    "DATABASE_ERROR.")
+    evj_analytics_max_seconds: float = Field(
+        60.0, gt=0, le=3600, description="The database stops an analytics pipeline after this "
+                                         "long (maxTimeMS); the client gets DATABASE_TIMEOUT.")
     evj_seed_owners: int = Field(50, ge=0, description="Embedded: demo owners seeded if empty.")
     evj_seed: int = Field(7, description="Seed of the demo data.")
     evj_seed_journey_owners: int = Field(

@@ -1,7 +1,7 @@
 """`engagementMetrics` over a large owner population, on the store the app runs on.
 
 Usage: .venv/bin/python bench/analytics.py [--owners N] [--touchpoints N] [--repeat R]
-       [--timeout S] [--raw-touchpoints N] [--materialization-limit app|none|N]
+       [--timeout S] [--raw-touchpoints N] [--aggregation-limit N]
        [--min-free-mb MB] [--db NAME]
 
 Builds the app (embedded mongoeco in-process; the real driver against MONGODB_URI when it is set,
@@ -22,8 +22,8 @@ pipeline still running after --timeout seconds is interrupted by SIGALRM (see `D
 Raw touchpoints are loaded last, until fewer than --min-free-mb MB of memory are left (the
 embedded engine needs ~5 KB per touchpoint with its three indexes); --raw-touchpoints N stores at
 most N. The metrics never read raw touchpoints, only the rollups, which reflect all of them.
---materialization-limit replaces the embedded engine's aggregation budget (50,000 documents,
-then `OperationFailure`) in this process only, to see what the pipelines would cost without it.
+--aggregation-limit sets the embedded engine's EVJ_AGGREGATION_LIMIT (documents one blocking
+stage may hold; mongoeco's own default of 50,000 refused these pipelines at 100,000 owners).
 """
 
 from __future__ import annotations
@@ -51,7 +51,6 @@ from typing import Any
 
 import httpx
 
-import store.client
 from api.app import create_app
 from api.auth import issue_token
 from api.settings import Settings
@@ -844,23 +843,6 @@ async def pipelines(db: Database, now: datetime, region: str, model: str, limit:
     return timed
 
 
-def set_materialization_limit(limit: int | None) -> None:
-    """Bench only: the embedded engine built with another aggregation materialization limit
-    (mongoeco's MemoryEngine refuses a $group/$sort/$facet over more documents than this, 50,000
-    by default, unless it can spill, which the app does not configure)."""
-    from mongoeco import AsyncMongoClient as EmbeddedClient
-    from mongoeco import CodecOptions as EmbeddedCodecOptions
-    from mongoeco.engines.memory import MemoryEngine
-
-    def embedded(data_path: str | None) -> Any:
-        if data_path:
-            raise SystemExit("--materialization-limit is for the memory engine only")
-        return EmbeddedClient(MemoryEngine(aggregation_materialization_limit=limit),
-                              codec_options=EmbeddedCodecOptions(tz_aware=True))
-
-    store.client.embedded_client = embedded
-
-
 async def main(args: argparse.Namespace) -> None:
     versions = {name: importlib.metadata.version(dist) for name, dist in
                 (("strawberry", "strawberry-graphql"), ("mongoeco", "mongoeco"),
@@ -870,17 +852,14 @@ async def main(args: argparse.Namespace) -> None:
           + f"  {os.cpu_count()} CPUs, {available_mb():,.0f} MB available")
     uri = os.environ.get("MONGODB_URI") or None
     settings = Settings(jwt_secret=SECRET, evj_seed_owners=0, evj_worker_enabled=False,
-                        evj_rate_limit_per_minute=0, mongodb_uri=uri, mongodb_db=args.db)
-    limit = args.materialization_limit
-    if limit != "app":
-        if not settings.embedded:
-            raise SystemExit("--materialization-limit is for the embedded store only")
-        set_materialization_limit(None if limit == "none" else int(limit))
+                        evj_rate_limit_per_minute=0, mongodb_uri=uri, mongodb_db=args.db,
+                        evj_analytics_max_seconds=args.timeout,
+                        **({"evj_aggregation_limit": args.aggregation_limit}
+                           if args.aggregation_limit else {}))
     print("store: " + (f"MongoDB at MONGODB_URI, database {args.db}" if not settings.embedded
                        else "embedded mongoeco (memory engine, in-process), aggregation "
-                       + ("materialization limit as the app builds it (50,000 documents)"
-                          if limit == "app" else f"materialization limit {limit} (bench "
-                          "override, not the app's engine)")))
+                       f"limit {settings.evj_aggregation_limit:,} documents (EVJ_AGGREGATION_"
+                       "LIMIT)"))
     print(f"--owners {args.owners:,} --touchpoints {args.touchpoints:,} --repeat {args.repeat}"
           + (f" --raw-touchpoints {args.raw_touchpoints:,}" if args.raw_touchpoints is not None
              else ""))
@@ -923,23 +902,19 @@ async def main(args: argparse.Namespace) -> None:
         now = datetime.now(UTC)
         print(f"\nengagementMetrics, POST /graphql as OEM_ANALYST, up to {args.repeat} requests "
               f"per filter (the first included), sequential:")
-        results = []
+        print(f"{'filter':<32}{'median ms':>11}{'p95 ms':>10}{'min ms':>10}{'max ms':>10}"
+              f"{'runs':>6}{'db trips':>10}")
         for case in cases(now, region, model):
             outcome = await measure(client, case, args.repeat, auth, args.timeout)
-            results.append((case, outcome))
-            print(f"  {case.label}: " + (f"FAILED {outcome.error}" if outcome.error
-                                          else summary(outcome.first or {})), flush=True)
-            if outcome.orphan_seconds >= 0.1:
-                print(f"    after the error response its other pipelines ran on for "
-                      f"{outcome.orphan_seconds:,.1f} s (asyncio.gather does not cancel them)",
-                      flush=True)
-        print(f"\n{'filter':<32}{'median ms':>11}{'p95 ms':>10}{'min ms':>10}{'max ms':>10}"
-              f"{'runs':>6}{'db trips':>10}")
-        for case, outcome in results:
             ms = [s * 1e3 for s in outcome.samples]
             print(f"{case.label:<32}{statistics.median(ms):>11,.0f}{pct(ms, 95):>10,.0f}"
-                  f"{min(ms):>10,.0f}{max(ms):>10,.0f}{len(ms):>6}{outcome.trips:>10}"
-                  + ("  FAILED" if outcome.error else ""))
+                  f"{min(ms):>10,.0f}{max(ms):>10,.0f}{len(ms):>6}{outcome.trips:>10}")
+            print("    " + (f"FAILED {outcome.error}" if outcome.error
+                            else summary(outcome.first or {})), flush=True)
+            if outcome.orphan_seconds >= 0.1:
+                print(f"    after the error its other pipelines ran on for "
+                      f"{outcome.orphan_seconds:,.1f} s (asyncio.gather does not cancel them)",
+                      flush=True)
 
         print("\nstore pipelines, once each (store/analytics.py MongoAnalyticsRepository):")
         timed = await pipelines(db, now, region, model, args.timeout)
@@ -959,11 +934,11 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--repeat", type=int, default=5, help="requests per filter")
     parser.add_argument("--raw-touchpoints", type=int, default=None,
                         help="store at most this many touchpoints raw (default: all)")
-    parser.add_argument("--materialization-limit", default="app",
-                        help="embedded only: 'app' (the engine as the app builds it), a number "
-                             "of documents, or 'none'")
+    parser.add_argument("--aggregation-limit", type=int, default=None,
+                        help="embedded only: EVJ_AGGREGATION_LIMIT (default: the app's)")
     parser.add_argument("--timeout", type=float, default=300,
-                        help="seconds one request or pipeline may take before it is interrupted")
+                        help="seconds one request or pipeline may take before it is interrupted "
+                             "(also the pipelines' maxTimeMS)")
     parser.add_argument("--min-free-mb", type=float, default=3000,
                         help="stop loading when less memory than this is available")
     parser.add_argument("--db", default="evjourney_bench_analytics",
@@ -973,9 +948,8 @@ def parse_args() -> argparse.Namespace:
         parser.error("--owners and --repeat must be at least 1, --touchpoints at least 0")
     if args.raw_touchpoints is not None and args.raw_touchpoints < 0:
         parser.error("--raw-touchpoints must be at least 0")
-    limit = args.materialization_limit
-    if limit not in ("app", "none") and not (limit.isdigit() and int(limit) > 0):
-        parser.error("--materialization-limit is 'app', 'none' or a positive number")
+    if args.aggregation_limit is not None and args.aggregation_limit < 1:
+        parser.error("--aggregation-limit must be at least 1")
     return args
 
 

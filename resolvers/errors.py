@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
@@ -13,13 +14,39 @@ from domain.errors import DomainError
 log = logging.getLogger("evjourney.graphql")
 INTERNAL_MESSAGE = "Internal server error"
 UNAVAILABLE_MESSAGE = "The database is unavailable; nothing was changed. Try again shortly."
-# What the store raises when the database cannot be reached; the composition root says which
-# classes those are (this layer does not import the drivers).
-UNAVAILABLE: list[type[Exception]] = []
 
 
-def register_unavailable(*errors: type[Exception]) -> None:
-    UNAVAILABLE.extend(e for e in errors if e not in UNAVAILABLE)
+@dataclass(frozen=True, slots=True)
+class DatabaseFailure:
+    """What a client is told about a kind of database error."""
+
+    code: str
+    message: str
+    expected: bool  # an outage is logged as a warning; anything else with its traceback
+
+
+UNAVAILABLE = DatabaseFailure("SERVICE_UNAVAILABLE", UNAVAILABLE_MESSAGE, expected=True)
+TIMED_OUT = DatabaseFailure(
+    "DATABASE_TIMEOUT", "The database took too long to answer; try a narrower request.",
+    expected=True)
+REFUSED = DatabaseFailure(
+    "DATABASE_ERROR", "The database could not run this request.", expected=False)
+# Driver error classes by kind, first match wins; the composition root fills it (this layer
+# does not import the drivers).
+DATABASE_FAILURES: list[tuple[tuple[type[Exception], ...], DatabaseFailure]] = []
+
+
+def register_database_errors(errors: tuple[type[Exception], ...],
+                             failure: DatabaseFailure) -> None:
+    if (errors, failure) not in DATABASE_FAILURES:
+        DATABASE_FAILURES.append((errors, failure))
+
+
+def database_failure(error: BaseException | None) -> DatabaseFailure | None:
+    for errors, failure in DATABASE_FAILURES:
+        if isinstance(error, errors):
+            return failure
+    return None
 
 
 class Unauthenticated(Exception):
@@ -34,8 +61,10 @@ def is_expected(error: GraphQLError) -> bool:
 
 def log_unexpected(errors: list[GraphQLError]) -> None:
     for error in errors:
-        if isinstance(error.original_error, tuple(UNAVAILABLE)):
-            log.warning("database unavailable at %s: %s", error.path, error.original_error)
+        failure = database_failure(error.original_error)
+        if failure is not None and failure.expected:
+            log.warning("database failure (%s) at %s: %s", failure.code, error.path,
+                        error.original_error)
         elif not is_expected(error):
             log.error("unexpected error at %s", error.path, exc_info=error.original_error)
 
@@ -47,8 +76,8 @@ def client_error(error: GraphQLError) -> GraphQLError:
         if isinstance(original, DomainError) and original.field:
             extensions["field"] = original.field
         return _with(error, str(original), extensions)
-    if original is not None and isinstance(original, tuple(UNAVAILABLE)):
-        return _with(error, UNAVAILABLE_MESSAGE, {"code": "SERVICE_UNAVAILABLE"})
+    if (failure := database_failure(original)) is not None:
+        return _with(error, failure.message, {"code": failure.code})
     if isinstance(original, OverflowError | UnicodeEncodeError):
         # Input the rules did not foresee (a date at the end of the calendar, text the
         # database cannot encode): nothing was written, and it is the caller's value.

@@ -13,7 +13,7 @@ from typing import Any
 
 from domain.appointments import AppointmentStatus
 from domain.metrics import Filter, Interval, Scores, Share
-from store.client import Database, Document
+from store.client import Database, Document, aggregate_options
 from store.stats import CountedCollection
 
 UNITS = {Interval.WEEK: {"unit": "week", "startOfWeek": "monday"},
@@ -21,8 +21,9 @@ UNITS = {Interval.WEEK: {"unit": "week", "startOfWeek": "monday"},
 
 
 class MongoAnalyticsRepository:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, max_seconds: float = 60.0) -> None:
         self._db = db
+        self._options = aggregate_options(db, max_seconds)
         self._owners = CountedCollection(db["owners"])
         self._feedback = CountedCollection(db["feedback"])
         self._activity = CountedCollection(db["appActivity"])
@@ -42,37 +43,50 @@ class MongoAnalyticsRepository:
         """All answers in the period, and per touchpoint."""
         [facet] = await self._aggregate(self._feedback, [
             {"$match": {**_dims(f), "at": _between(f.start, f.end)}},
-            {"$facet": {"all": [_score_group(None), _owner_count],
-                        "touchpoint": [_score_group("$touchpoint"), _owner_count]}}])
+            {"$group": {"_id": {"k": "$touchpoint", "o": "$ownerId"}, **SCORE_COUNTS}},
+            {"$facet": {"all": [{"$group": {"_id": "$_id.o", **_resum(SCORE_COUNTS)}},
+                                _per_key(None, SCORE_COUNTS)],
+                        "touchpoint": [_per_key("$_id.k", SCORE_COUNTS)]}}])
         overall = _scores(facet["all"][0]) if facet["all"] else Scores()
         return overall, {row["_id"]: _scores(row) for row in facet["touchpoint"]}
 
     async def scores_by_period(self, f: Filter, interval: Interval) -> dict[datetime, Scores]:
+        period = {"$dateTrunc": {"date": "$at", **UNITS[interval]}}
         rows = await self._aggregate(self._feedback, [
             {"$match": {**_dims(f), "at": _between(f.start, f.end)}},
-            _score_group({"$dateTrunc": {"date": "$at", **UNITS[interval]}}), _owner_count])
+            *_distinct_owners(period, SCORE_COUNTS)])
         return {row["_id"]: _scores(row) for row in rows}
 
     async def active_owners(self, f: Filter, start: datetime, end: datetime) -> int:
         """Distinct owners with app use on a day in [start, end)."""
         rows = await self._aggregate(self._activity, [
-            *self._active_days(f, start, end),
-            {"$group": {"_id": "$ownerId"}}, {"$count": "n"}])
+            self._active_months(f, start, end), {"$group": {"_id": "$ownerId"}}, {"$count": "n"}])
         return int(rows[0]["n"]) if rows else 0
 
     async def active_owners_by_period(self, f: Filter, interval: Interval
                                       ) -> dict[datetime, int]:
+        """Distinct owners with app use per period. A rollup document is one owner's month, so
+        months need no second grouping; a week may span two months, so weeks do."""
+        days = {"$filter": {"input": "$days", "cond": {
+            "$and": [{"$gte": ["$$this", f.start]}, {"$lt": ["$$this", f.end]}]}}}
+        periods = {"$setUnion": [{"$map": {
+            "input": days, "in": {"$dateTrunc": {"date": "$$this", **UNITS[interval]}}}}]}
+        count: list[Document] = (
+            [{"$group": {"_id": "$period", "n": {"$sum": 1}}}] if interval is Interval.MONTH
+            else [{"$group": {"_id": {"k": "$period", "o": "$ownerId"}}},
+                  {"$group": {"_id": "$_id.k", "n": {"$sum": 1}}}])
         rows = await self._aggregate(self._activity, [
-            *self._active_days(f, f.start, f.end),
-            {"$group": {"_id": {"period": {"$dateTrunc": {"date": "$days", **UNITS[interval]}},
-                                "owner": "$ownerId"}}},
-            {"$group": {"_id": "$_id.period", "n": {"$sum": 1}}}])
+            self._active_months(f, f.start, f.end),
+            {"$project": {"ownerId": 1, "period": periods}}, {"$unwind": "$period"}, *count])
         return {row["_id"]: row["n"] for row in rows}
 
-    def _active_days(self, f: Filter, start: datetime, end: datetime) -> list[Document]:
+    @staticmethod
+    def _active_months(f: Filter, start: datetime, end: datetime) -> Document:
+        """Owner-months with a day of app use in [start, end): the month index narrows, the
+        days array decides (no `$unwind` of every day)."""
         months = {"$gte": start.strftime("%Y-%m"), "$lte": end.strftime("%Y-%m")}
-        return [{"$match": {**_dims(f), "month": months}}, {"$unwind": "$days"},
-                {"$match": {"days": _between(start, end)}}]
+        return {"$match": {**_dims(f), "month": months,
+                           "days": {"$elemMatch": _between(start, end)}}}
 
     async def notification_counts(self, f: Filter, interval: Interval | None = None
                                   ) -> dict[datetime | None, dict[str, int]]:
@@ -91,9 +105,9 @@ class MongoAnalyticsRepository:
         rows = await self._aggregate(self._dues, [
             {"$match": {**_dims(f), "dueOn": _between(f.start - grace, f.end - grace),
                         "status": {"$in": ["RETAINED", "LAPSED"]}}},
-            {"$group": {"_id": "$region", "whole": {"$sum": 1},
-                        "part": {"$sum": {"$cond": [{"$eq": ["$status", "RETAINED"]}, 1, 0]}},
-                        "owners": {"$addToSet": "$ownerId"}}}])
+            *_distinct_owners("$region", {
+                "whole": {"$sum": 1},
+                "part": {"$sum": {"$cond": [{"$eq": ["$status", "RETAINED"]}, 1, 0]}}})])
         return {row["_id"] or "": _share(row) for row in rows}
 
     async def first_time_fix(self, f: Filter, until: datetime) -> dict[str, Share]:
@@ -106,10 +120,8 @@ class MongoAnalyticsRepository:
             stages += [{"$lookup": {"from": "vehicles", "localField": "vehicleId",
                                     "foreignField": "_id", "as": "vehicle"}},
                        {"$match": {"vehicle.modelId": {"$in": list(f.models)}}}]
-        rows = await self._aggregate(self._appointments, [*stages, {"$group": {
-            "_id": "$region", "whole": {"$sum": 1},
-            "part": {"$sum": {"$cond": ["$reopened", 0, 1]}},
-            "owners": {"$addToSet": "$ownerId"}}}])
+        rows = await self._aggregate(self._appointments, [*stages, *_distinct_owners(
+            "$region", {"whole": {"$sum": 1}, "part": {"$sum": {"$cond": ["$reopened", 0, 1]}}})])
         return {row["_id"] or "": _share(row) for row in rows}
 
     async def _by_center_region(self, f: Filter) -> list[Document]:
@@ -129,28 +141,41 @@ class MongoAnalyticsRepository:
             {"$sort": {"n": -1}}])
         return [(row["_id"].get("before"), row["_id"]["after"], row["n"]) for row in rows]
 
-    @staticmethod
-    async def _aggregate(collection: Any, pipeline: list[Document]) -> list[Document]:
-        rows: list[Document] = await (await collection.aggregate(pipeline)).to_list(None)
+    async def _aggregate(self, collection: Any, pipeline: list[Document]) -> list[Document]:
+        cursor = await collection.aggregate(pipeline, **self._options)
+        rows: list[Document] = await cursor.to_list(None)
         return rows
 
 
-_owner_count: Document = {"$addFields": {"owners": {"$size": "$owners"}}}
+def _count(condition: Document) -> Document:
+    return {"$sum": {"$cond": [condition, 1, 0]}}
 
 
-def _score_group(key: Any) -> Document:
-    def count(condition: Document) -> Document:
-        return {"$sum": {"$cond": [condition, 1, 0]}}
+_NPS, _CSAT = "$npsScore", "$csatScore"
+SCORE_COUNTS: Document = {
+    "npsResponses": _count({"$ne": [{"$ifNull": [_NPS, None]}, None]}),
+    "promoters": _count({"$gte": [{"$ifNull": [_NPS, -1]}, 9]}),
+    "detractors": _count({"$and": [{"$ne": [{"$ifNull": [_NPS, None]}, None]},
+                                   {"$lte": [_NPS, 6]}]}),
+    "csatResponses": _count({"$ne": [{"$ifNull": [_CSAT, None]}, None]}),
+    "satisfied": _count({"$gte": [{"$ifNull": [_CSAT, -1]}, 4]})}
 
-    nps, csat = "$npsScore", "$csatScore"
-    return {"$group": {
-        "_id": key, "owners": {"$addToSet": "$ownerId"},
-        "npsResponses": count({"$ne": [{"$ifNull": [nps, None]}, None]}),
-        "promoters": count({"$gte": [{"$ifNull": [nps, -1]}, 9]}),
-        "detractors": count({"$and": [{"$ne": [{"$ifNull": [nps, None]}, None]},
-                                      {"$lte": [nps, 6]}]}),
-        "csatResponses": count({"$ne": [{"$ifNull": [csat, None]}, None]}),
-        "satisfied": count({"$gte": [{"$ifNull": [csat, -1]}, 4]})}}
+
+def _distinct_owners(key: Any, counts: Document) -> list[Document]:
+    """Groups by `key` with `counts`, and `owners`: how many distinct owners each group holds.
+    Counted by grouping twice (key and owner, then key), not by collecting owner ids with
+    `$addToSet`: a group of millions of owners would outgrow a 16 MB result document."""
+    return [{"$group": {"_id": {"k": key, "o": "$ownerId"}, **counts}},
+            _per_key("$_id.k", counts)]
+
+
+def _per_key(key: Any, counts: Document) -> Document:
+    """Sums per-owner rows (one per owner and key) into one per key; `owners` counts the rows."""
+    return {"$group": {"_id": key, "owners": {"$sum": 1}, **_resum(counts)}}
+
+
+def _resum(counts: Document) -> Document:
+    return {name: {"$sum": f"${name}"} for name in counts}
 
 
 def _scores(row: Document) -> Scores:
@@ -160,7 +185,7 @@ def _scores(row: Document) -> Scores:
 
 
 def _share(row: Document) -> Share:
-    return Share(part=row["part"], whole=row["whole"], owners=len(row["owners"]))
+    return Share(part=row["part"], whole=row["whole"], owners=row["owners"])
 
 
 def _between(start: datetime, end: datetime) -> Document:

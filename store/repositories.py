@@ -54,7 +54,8 @@ class MongoRepositories:
     rate_limits: MongoRateLimits
 
 
-def build_repositories(db: Database) -> MongoRepositories:
+def build_repositories(db: Database, analytics_max_seconds: float = 60.0
+                       ) -> MongoRepositories:
     return MongoRepositories(
         owners=MongoOwnerRepository(db), vehicles=MongoVehicleRepository(db),
         charging=MongoChargingRepository(db), battery=MongoBatteryRepository(db),
@@ -65,6 +66,7 @@ def build_repositories(db: Database) -> MongoRepositories:
         notifications=MongoNotificationRepository(db),
         notification_settings=OwnerNotificationSettings(db),
         journey=MongoJourneyRepository(db), feedback=MongoFeedbackRepository(db),
-        service_dues=MongoServiceDueRepository(db), analytics=MongoAnalyticsRepository(db),
+        service_dues=MongoServiceDueRepository(db),
+        analytics=MongoAnalyticsRepository(db, analytics_max_seconds),
         leases=MongoLeases(db), consents=MongoConsentRepository(db),
         privacy=MongoPrivacyRepository(db), rate_limits=MongoRateLimits(db))

@@ -5,9 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import httpx
 import pytest
 from starlette.applications import Starlette
 
+from api.app import create_app
+from api.settings import Settings
 from domain.access import Role
 from domain.appointments import Appointment, AppointmentStatus
 from domain.ids import new_id
@@ -202,3 +205,40 @@ async def test_comments_are_shown_to_their_author_and_admins_only(
     analyst = await gql.post(FEEDBACK, {"input": {"touchpoint": "APP", "npsScore": 5}},
                              gql.bearer(Role.OEM_ANALYST, "a"))
     assert error_codes(analyst) == ["FORBIDDEN"]
+
+
+async def test_an_owner_answering_often_is_still_one_owner(
+        gql: GraphQLClient, population: dict[str, list[Owner]]) -> None:
+    """k-anonymity counts distinct owners, not answers: 4 FR owners answering 3 times each
+    (12 answers) stay suppressed, while the answers all count in the whole population."""
+    for owner in population["fr"]:
+        for score in (10, 10):
+            await answer(gql, owner, touchpoint="CHARGING", npsScore=score)
+    fr = await metrics(gql, regions=["FR"])
+    assert fr["npsScore"] is None
+    assert fr["responses"] is None
+    charging = {row["touchpoint"]: row for row in (await metrics(gql))["byTouchpoint"]}
+    assert charging["CHARGING"]["nps"] is None  # 8 answers from 4 owners
+    everyone = await metrics(gql)
+    assert everyone["responses"] == 18  # 10 + 8 NPS answers (max of NPS and CSAT counts)
+    assert everyone["npsScore"] == 55.6  # 13 promoters, 3 detractors of 18
+
+
+async def test_a_query_the_database_refuses_is_not_reported_as_an_outage(
+        settings: Settings) -> None:
+    """The embedded engine refuses a `$group` over more documents than its limit (here 3):
+    the client gets DATABASE_ERROR, not SERVICE_UNAVAILABLE, and the server stays ready."""
+    if settings.mongodb_uri:
+        pytest.skip("the limit belongs to the embedded engine")
+    app = create_app(settings.model_copy(update={"evj_aggregation_limit": 3}))
+    async with (app.router.lifespan_context(app),
+                httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
+                                  base_url="http://test") as http):
+        deps: Deps = app.state.deps
+        for i in range(4):
+            await add_owner(deps, f"Owner {i}", region="DE")
+        gql = GraphQLClient(http, settings)
+        body = await gql.post(METRICS, {}, gql.bearer(Role.OEM_ANALYST, "a"))
+        assert set(error_codes(body)) == {"DATABASE_ERROR"}
+        assert body["errors"][0]["message"] == "The database could not run this request."
+        assert (await http.get("/readyz")).status_code == 200
