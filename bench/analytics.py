@@ -1,7 +1,7 @@
 """`engagementMetrics` over a large owner population, on the store the app runs on.
 
 Usage: .venv/bin/python bench/analytics.py [--owners N] [--touchpoints N] [--repeat R]
-       [--timeout S] [--raw-touchpoints N] [--aggregation-limit N]
+       [--timeout S] [--raw-touchpoints N] [--aggregation-limit N] [--no-pipelines]
        [--min-free-mb MB] [--db NAME]
 
 Builds the app (embedded mongoeco in-process; the real driver against MONGODB_URI when it is set,
@@ -551,8 +551,8 @@ def feedback_document(answer: Answer) -> Document:
 
 def engagement_rollups(population: Sequence[Person], now: datetime, rng: random.Random
                        ) -> Iterator[Document]:
-    """Daily `notificationEngagement` rows per kind and owner group (store/notifications.py
-    `count`: only the counters that were incremented exist)."""
+    """Daily `notificationEngagement` rows per owner group, with totals and per kind
+    (store/notifications.py `count`: only the counters that were incremented exist)."""
     groups: dict[tuple[str, str, str], int] = {}
     for person in population:
         key = (person.region, person.model_id, person.stage.value if person.stage else "")
@@ -564,18 +564,23 @@ def engagement_rollups(population: Sequence[Person], now: datetime, rng: random.
         if day > now:
             break
         factor = 0.7 if day.weekday() >= 5 else 1.1
-        for kind, (share, opened_p, acted_p) in NOTIFICATION_KINDS.items():
-            for (region, model, stage), owners in groups.items():
+        for (region, model, stage), owners in groups.items():
+            row: Document = {"_id": f"{day.date()}:{region}:{model}:{stage or None}",
+                             "date": day, "region": region, "modelId": model,
+                             "stage": stage or None, "kinds": {}}
+            for kind, (share, opened_p, acted_p) in NOTIFICATION_KINDS.items():
                 delivered = poisson(rng, daily * factor * share * owners / len(population))
                 if not delivered:
                     continue
                 opened = binomial(rng, delivered, opened_p)
                 acted = binomial(rng, opened, acted_p / opened_p)
-                row: Document = {"_id": f"{day.date()}:{kind.value}:{region}:{model}:{stage}",
-                                 "delivered": delivered}
-                row |= {k: v for k, v in (("opened", opened), ("acted", acted)) if v}
-                yield row | {"date": day, "kind": kind.value, "region": region,
-                             "modelId": model, "stage": stage or None}
+                counts = {k: v for k, v in (("delivered", delivered), ("opened", opened),
+                                            ("acted", acted)) if v}
+                row["kinds"][kind.value] = counts
+                for name, n in counts.items():
+                    row[name] = row.get(name, 0) + n
+            if row["kinds"]:
+                yield row
 
 
 async def load(db: Database, loaded: Loaded, owners: int, touchpoints: int, raw_limit: int,
@@ -792,7 +797,7 @@ async def measure(client: httpx.AsyncClient, case: Case, repeat: int,
 async def pipelines(db: Database, now: datetime, region: str, model: str, limit: float
                     ) -> list[tuple[str, float, str]]:
     """Each store pipeline once, on its own: (what, seconds, rows or the error)."""
-    repo = MongoAnalyticsRepository(db)
+    repo = MongoAnalyticsRepository(db, limit)
     last90, year = Filter(now - timedelta(days=90), now), Filter(now - YEAR, now)
     narrow = Filter(now - timedelta(days=90), now, models=(model,), regions=(region,))
     month, week = Interval.MONTH, Interval.WEEK
@@ -916,10 +921,12 @@ async def main(args: argparse.Namespace) -> None:
                       f"{outcome.orphan_seconds:,.1f} s (asyncio.gather does not cancel them)",
                       flush=True)
 
-        print("\nstore pipelines, once each (store/analytics.py MongoAnalyticsRepository):")
-        timed = await pipelines(db, now, region, model, args.timeout)
-        slowest = sorted(timed, key=lambda t: -t[1])[:3]
-        print("slowest: " + "; ".join(f"{label} {s * 1e3:,.0f} ms" for label, s, _ in slowest))
+        if args.pipelines:
+            print("\nstore pipelines, once each (store/analytics.py MongoAnalyticsRepository):")
+            timed = await pipelines(db, now, region, model, args.timeout)
+            slowest = sorted(timed, key=lambda t: -t[1])[:3]
+            print("slowest: " + "; ".join(f"{label} {s * 1e3:,.0f} ms"
+                                          for label, s, _ in slowest))
         print(f"\nrss {rss_mb():,.0f} MB, peak {peak_mb():,.0f} MB; "
               f"bench took {time.perf_counter() - started:.0f}s")
         if not settings.embedded:
@@ -934,6 +941,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--repeat", type=int, default=5, help="requests per filter")
     parser.add_argument("--raw-touchpoints", type=int, default=None,
                         help="store at most this many touchpoints raw (default: all)")
+    parser.add_argument("--pipelines", action=argparse.BooleanOptionalAction, default=True,
+                        help="also time each store pipeline on its own")
     parser.add_argument("--aggregation-limit", type=int, default=None,
                         help="embedded only: EVJ_AGGREGATION_LIMIT (default: the app's)")
     parser.add_argument("--timeout", type=float, default=300,

@@ -2,13 +2,13 @@
 
 Where a raw scan would grow with history the pipelines read rollups kept on write instead:
 `appActivity` (one document per owner and month with the days of app use) and
-`notificationEngagement` (per day, kind and owner group). Surveys, service dues and repairs are
+`notificationEngagement` (per day and owner group). Surveys, service dues and repairs are
 few enough next to touchpoints to aggregate raw, through their time indexes.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from domain.appointments import AppointmentStatus
@@ -65,20 +65,29 @@ class MongoAnalyticsRepository:
 
     async def active_owners_by_period(self, f: Filter, interval: Interval
                                       ) -> dict[datetime, int]:
-        """Distinct owners with app use per period. A rollup document is one owner's month, so
-        months need no second grouping; a week may span two months, so weeks do."""
+        """Distinct owners with app use per period."""
+        if interval is Interval.MONTH:
+            return await self._active_owners_by_month(f)
         days = {"$filter": {"input": "$days", "cond": {
             "$and": [{"$gte": ["$$this", f.start]}, {"$lt": ["$$this", f.end]}]}}}
-        periods = {"$setUnion": [{"$map": {
+        weeks = {"$setUnion": [{"$map": {
             "input": days, "in": {"$dateTrunc": {"date": "$$this", **UNITS[interval]}}}}]}
-        count: list[Document] = (
-            [{"$group": {"_id": "$period", "n": {"$sum": 1}}}] if interval is Interval.MONTH
-            else [{"$group": {"_id": {"k": "$period", "o": "$ownerId"}}},
-                  {"$group": {"_id": "$_id.k", "n": {"$sum": 1}}}])
+        # A week may span two months, so one owner's two rollup documents: group twice.
         rows = await self._aggregate(self._activity, [
             self._active_months(f, f.start, f.end),
-            {"$project": {"ownerId": 1, "period": periods}}, {"$unwind": "$period"}, *count])
+            {"$project": {"ownerId": 1, "week": weeks}}, {"$unwind": "$week"},
+            {"$group": {"_id": {"k": "$week", "o": "$ownerId"}}},
+            {"$group": {"_id": "$_id.k", "n": {"$sum": 1}}}])
         return {row["_id"]: row["n"] for row in rows}
+
+    async def _active_owners_by_month(self, f: Filter) -> dict[datetime, int]:
+        """A rollup document is one owner's month: counting the documents with a day in the
+        period counts the owners, with no expression evaluated per document."""
+        rows = await self._aggregate(self._activity, [
+            self._active_months(f, f.start, f.end),
+            {"$group": {"_id": "$month", "n": {"$sum": 1}}}])
+        return {datetime.strptime(row["_id"], "%Y-%m").replace(tzinfo=UTC): row["n"]
+                for row in rows}
 
     @staticmethod
     def _active_months(f: Filter, start: datetime, end: datetime) -> Document:

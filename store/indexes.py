@@ -129,7 +129,7 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("until", ASCENDING)], name="until_ttl", expireAfterSeconds=0),
     ],
     "notificationEngagement": [
-        IndexModel([("date", ASCENDING), ("kind", ASCENDING)], name="date_kind"),
+        IndexModel([("date", ASCENDING), ("region", ASCENDING)], name="date_region"),
     ],
     "pushOutbox": [
         # The worker's claim: pending items by due time. `_id` is the idempotency key.

@@ -129,33 +129,54 @@ class MongoNotificationRepository:
 
     async def count(self, rows: Sequence[tuple[Notification, NotificationEngagement]],
                     at: datetime) -> None:
-        """Adds one per row to the day's rollup for the notification's kind and owner group."""
+        """Adds one per row to the day's rollup of the notification's owner group: the totals
+        the analytics sum, and per kind."""
         day = datetime(at.year, at.month, at.day, tzinfo=UTC)
-        totals: dict[tuple[str, str | None, str | None, str | None, str], int] = {}
+        totals: dict[Group, dict[str, int]] = {}
         for n, what in rows:
-            key = (n.kind.value, n.region, n.model_id, n.stage, what.value)
-            totals[key] = totals.get(key, 0) + 1
+            increments = totals.setdefault((n.region, n.model_id, n.stage), {})
+            for name in (what.value, f"kinds.{n.kind.value}.{what.value}"):
+                increments[name] = increments.get(name, 0) + 1
         if totals:
             await self._engagement.bulk_write([UpdateOne(
-                {"_id": f"{day.date()}:{kind}:{region}:{model}:{stage}"},
-                {"$inc": {what: n}, "$setOnInsert": {
-                    "date": day, "kind": kind, "region": region, "modelId": model,
-                    "stage": stage}}, upsert=True)
-                for (kind, region, model, stage, what), n in totals.items()], ordered=False)
+                {"_id": _engagement_id(day, group)},
+                {"$inc": increments, "$setOnInsert": _engagement_group(day, group)}, upsert=True)
+                for group, increments in totals.items()], ordered=False)
 
     async def add_engagement(self, counts: Sequence[EngagementCount]) -> int:
         """Adds whole days' rollups (imports, demo history) under the ids `count` uses; a day
-        and group already counted is left as it is. Returns how many were added."""
-        if not counts:
+        and group already counted is left as it is. Returns how many day-groups were added."""
+        docs: dict[str, Document] = {}
+        for c in counts:
+            day, group = datetime(c.day.year, c.day.month, c.day.day, tzinfo=UTC), (
+                c.region, c.model_id, c.stage)
+            doc = docs.setdefault(_engagement_id(day, group), {
+                **_engagement_group(day, group), "delivered": 0, "opened": 0, "acted": 0,
+                "kinds": {}})
+            kind = doc["kinds"].setdefault(c.kind.value, {"delivered": 0, "opened": 0, "acted": 0})
+            for name, n in (("delivered", c.delivered), ("opened", c.opened), ("acted", c.acted)):
+                doc[name] += n
+                kind[name] += n
+        if not docs:
             return 0
-        refused = await duplicate_key_failures(self._engagement.insert_many([{
-            "_id": f"{c.day}:{c.kind.value}:{c.region}:{c.model_id}:{c.stage}",
-            "date": datetime(c.day.year, c.day.month, c.day.day, tzinfo=UTC),
-            "kind": c.kind.value, "region": c.region, "modelId": c.model_id, "stage": c.stage,
-            "delivered": c.delivered, "opened": c.opened, "acted": c.acted} for c in counts],
-            ordered=False))
-        return len(counts) - len(refused)
+        rows = [{"_id": key, **doc} for key, doc in docs.items()]
+        refused = await duplicate_key_failures(self._engagement.insert_many(rows, ordered=False))
+        return len(rows) - len(refused)
 
+
+type Group = tuple[str | None, str | None, str | None]  # region, model, stage
+
+
+def _engagement_id(day: datetime, group: Group) -> str:
+    """One rollup document per day and owner group: what analytics read grows with days and
+    groups, not with owners or notification kinds."""
+    region, model, stage = group
+    return f"{day.date()}:{region}:{model}:{stage}"
+
+
+def _engagement_group(day: datetime, group: Group) -> Document:
+    region, model, stage = group
+    return {"date": day, "region": region, "modelId": model, "stage": stage}
 
 
 def notification_to_document(notification: Notification) -> Document:

@@ -242,3 +242,18 @@ async def test_a_query_the_database_refuses_is_not_reported_as_an_outage(
         assert set(error_codes(body)) == {"DATABASE_ERROR"}
         assert body["errors"][0]["message"] == "The database could not run this request."
         assert (await http.get("/readyz")).status_code == 200
+
+
+@pytest.mark.parametrize("interval", ["WEEK", "MONTH"])
+async def test_app_use_per_period_counts_each_owner_once(
+        gql: GraphQLClient, population: dict[str, list[Owner]], interval: str) -> None:
+    """Every owner used the app now (4 of them twice: an APP_OPEN and their requests): the
+    period holding now has 10 of 10 owners, the others none."""
+    query = ("query($f: EngagementFilter) { engagementMetrics(filter: $f) { timeSeries(interval: "
+             f"{interval}) {{ periodStart digitalEngagementRate }} }} }}")
+    data = await gql.ok(query, {"f": None}, gql.bearer(Role.OEM_ANALYST, "a"))
+    *before, last = data["engagementMetrics"]["timeSeries"]
+    assert last["digitalEngagementRate"] == 100.0
+    assert datetime.fromisoformat(last["periodStart"]) <= NOW
+    assert before
+    assert {p["digitalEngagementRate"] for p in before} == {0.0}
