@@ -58,6 +58,7 @@ from store.client import (
     open_database,
     ping,
 )
+from store.feedback import backfill_counts
 from store.indexes import ensure_indexes
 from store.repositories import build_repositories
 
@@ -138,6 +139,7 @@ async def prepared(db: Database, settings: Settings) -> AsyncIterator[asyncio.Ev
         while True:
             try:
                 await ensure_indexes(db, settings.evj_telemetry_retention_days)
+                await backfill_counts(db)  # survey answers stored before they had counts
             except DATABASE_ERRORS as error:
                 log.warning("database unavailable at start (%s); retrying", error)
                 await asyncio.sleep(INDEX_RETRY_SECONDS)

@@ -95,6 +95,7 @@ from domain.vehicles import Vehicle
 from store.analytics import MongoAnalyticsRepository
 from store.client import Database, Document
 from store.documents import to_document
+from store.feedback import feedback_document as stored_feedback
 from store.stats import counting_round_trips
 
 SECRET = "bench-secret-at-least-32-bytes-long!!"
@@ -542,7 +543,7 @@ def owner_document(i: int, person: Person, now: datetime) -> Document:
 
 def feedback_document(answer: Answer) -> Document:
     person = answer.person
-    return to_document(Feedback(
+    return stored_feedback(Feedback(
         id=answer.feedback_id, owner_id=person.owner_id, vehicle_id=person.vehicle.id,
         touchpoint=answer.touchpoint, nps_score=answer.nps, csat_score=answer.csat,
         comment=answer.comment, model_id=person.model_id, region=person.region,

@@ -69,6 +69,19 @@ class Scores:
         return max(self.nps_responses, self.csat_responses)
 
 
+PROMOTER, DETRACTOR, SATISFIED = 9, 6, 4  # NPS 9-10 and 0-6; CSAT 4-5
+
+
+def answer_counts(nps_score: int | None, csat_score: int | None) -> dict[str, int]:
+    """What one survey answer adds to each `Scores` count (0 or 1): stored with the answer, so
+    the store's pipelines only sum fields."""
+    return {"npsResponses": int(nps_score is not None),
+            "promoters": int(nps_score is not None and nps_score >= PROMOTER),
+            "detractors": int(nps_score is not None and nps_score <= DETRACTOR),
+            "csatResponses": int(csat_score is not None),
+            "satisfied": int(csat_score is not None and csat_score >= SATISFIED)}
+
+
 def nps(scores: Scores) -> float | None:
     """Net Promoter Score: % promoters (9-10) minus % detractors (0-6), -100..100."""
     if scores.owners < K_ANONYMITY or scores.nps_responses == 0:

