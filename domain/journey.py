@@ -134,7 +134,13 @@ def app_touchpoint(report: TouchpointReport, owner_id: str, now: datetime) -> To
     event_id = validation.bounded(report.event_id, "eventId", max_len=100)
     return Touchpoint(id=new_id(at), owner_id=owner_id, vehicle_id=report.vehicle_id,
                       kind=report.kind, channel=report.channel, at=at,
-                      sentiment=report.sentiment, event_key=f"{owner_id}:app:{event_id}")
+                      sentiment=report.sentiment, event_key=app_event_key(owner_id, event_id))
+
+
+def app_event_key(owner_id: str, event_id: str) -> str:
+    """The key of an app-side touchpoint: the app's own event id, per owner (history written
+    for the app, as the demo's, uses it too, so writing it again adds nothing)."""
+    return f"{owner_id}:app:{event_id}"
 
 
 def service_touchpoint(kind: TouchpointKind, channel: Channel, owner_id: str,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
@@ -240,6 +240,10 @@ class JourneyRepository(Protocol):
     async def get_many(self, ids: Sequence[str]) -> list[Touchpoint | None]: ...
     async def add_touchpoints(self, touchpoints: Sequence[Touchpoint],
                               owners: dict[str, Owner]) -> list[bool]: ...
+    async def add_history(self, touchpoints: Iterable[Touchpoint]) -> int:
+        """Past touchpoints (the demo, imports), each once by its event key; the touchpoints
+        only: no app-use rollup. Returns how many were new."""
+        ...
     async def page(self, owner_id: str, request: PageRequest,
                    kinds: Sequence[TouchpointKind]) -> Page[Touchpoint]: ...
     async def record_stages(self, changes: Sequence[tuple[Owner, StageChanged, str | None]]

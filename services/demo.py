@@ -15,7 +15,14 @@ from zoneinfo import ZoneInfo
 from domain import charging
 from domain.battery import ChargingEfficiency
 from domain.catalogue import CATALOGUE, VehicleModel, find_model
-from domain.charging import ChargingSession, LocationType, Pricing, SessionReport
+from domain.charging import (
+    ChargingSession,
+    ChargingSessionRecorded,
+    LocationType,
+    Pricing,
+    SessionReport,
+)
+from domain.events import DomainEvent
 from domain.geo import GeoPoint, point
 from domain.ids import new_id
 from domain.owners import Owner
@@ -27,6 +34,7 @@ from services.charging import update_battery_health
 from services.demo_centers import seed_service_network
 from services.demo_ota import seed_ota
 from services.deps import Deps
+from services.journey import record_history
 
 _FIRST = ("Ana", "Ben", "Chloé", "Dev", "Elif", "Femi", "Greta", "Hiro", "Ines", "Jonas",
           "Kira", "Luca", "Maya", "Nils", "Olu", "Priya", "Quinn", "Rosa", "Sami", "Tove")
@@ -421,35 +429,43 @@ async def seed_demo(
     deps: Deps, count: int, seed: int, progress: Callable[[int], None] | None = None,
     batch: int = 500,
 ) -> int:
-    """Writes `count` demo owners with their vehicles and charging histories in batches of
-    owners (so memory does not grow with `count`); returns vehicles written."""
+    """Writes `count` demo owners with their vehicles, charging, service and update histories,
+    and the journey timeline of that history, in batches of owners (so memory does not grow
+    with `count`); returns vehicles written."""
     written = 0
     for chunk in itertools.batched(generate(count, seed), batch, strict=False):
         owners = [with_home_tariff(item.owner, seed) for item in chunk]
         await deps.owners.add_many(owners)
         vehicles = [vehicle for item in chunk for vehicle in item.vehicles]
         await deps.vehicles.add_many(vehicles)
-        await seed_service_network(deps, vehicles, {o.id: o.timezone for o in owners}, seed)
-        await _seed_charging(deps, seed, zip(owners, chunk, strict=True))
-        await seed_ota(deps, vehicles, seed)
+        history: list[DomainEvent] = []
+        await seed_service_network(deps, vehicles, {o.id: o.timezone for o in owners}, seed,
+                                   history)
+        history += await _seed_charging(deps, seed, zip(owners, chunk, strict=True))
+        await seed_ota(deps, vehicles, seed, history)
+        # Straight to the timeline, not through deps.events: history must notify no one.
+        await record_history(deps, history, {v.id: v.owner_id for v in vehicles})
         written += len(vehicles)
         if progress:
             progress(len(chunk))
     return written
 
 
-async def _seed_charging(deps: Deps, seed: int,
-                         owners: Iterator[tuple[Owner, DemoOwner]]) -> None:
+async def _seed_charging(deps: Deps, seed: int, owners: Iterator[tuple[Owner, DemoOwner]]
+                         ) -> list[ChargingSessionRecorded]:
+    """Stores the owners' charging histories; returns the sessions written as events."""
     pending: list[DemoCharging] = []
+    recorded: list[ChargingSessionRecorded] = []
     for owner, item in owners:
         pending.extend(vehicle_charging(owner, vehicle, seed) for vehicle in item.vehicles)
         if sum(len(history.sessions) for history in pending) >= SESSION_CHUNK:
-            await _store_charging(deps, pending)
+            recorded += await _store_charging(deps, pending)
             pending = []
-    await _store_charging(deps, pending)
+    return recorded + await _store_charging(deps, pending)
 
 
-async def _store_charging(deps: Deps, histories: Sequence[DemoCharging]) -> None:
+async def _store_charging(deps: Deps, histories: Sequence[DemoCharging]
+                          ) -> list[ChargingSessionRecorded]:
     """The path reported sessions take: add_many, then one battery update per vehicle."""
     sessions = [session for history in histories for session in history.sessions]
     stored: dict[str, list[ChargingSession]] = defaultdict(list)
@@ -460,6 +476,16 @@ async def _store_charging(deps: Deps, histories: Sequence[DemoCharging]) -> None
     for history in histories:
         if new := stored.get(history.vehicle.id):
             await update_battery_health(deps, history.vehicle, new, ACCEPTED_AT)
+    return [_recorded(session) for new in stored.values() for session in new]
+
+
+def _recorded(session: ChargingSession) -> ChargingSessionRecorded:
+    """The event of a stored session, when the car would have reported it: at its end (live
+    ones carry the time they arrived, but ACCEPTED_AT would pile the whole history up there)."""
+    return ChargingSessionRecorded(
+        at=session.ended_at, session_id=session.id, vehicle_id=session.vehicle_id,
+        location_type=session.location_type, energy_delivered_kwh=session.energy_delivered_kwh,
+        soc_end_percent=session.soc_end_percent)
 
 
 async def store_is_empty(deps: Deps) -> bool:

@@ -14,9 +14,19 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from domain.appointments import Appointment, AppointmentStatus, HistoryEntry, is_return_visit
+from domain.appointments import (
+    Appointment,
+    AppointmentBooked,
+    AppointmentCompleted,
+    AppointmentEvent,
+    AppointmentStatus,
+    HistoryEntry,
+    is_return_visit,
+)
+from domain.appointments import event as appointment_event
 from domain.availability import Hold, Usage, capacity_month, first_full, hold_for, starts_on
 from domain.errors import LoanerUnavailable, SlotUnavailable
+from domain.events import DomainEvent
 from domain.geo import GeoPoint, distance_km, point
 from domain.ids import new_id
 from domain.service_centers import (
@@ -386,12 +396,23 @@ def _flagged(appointments: Sequence[Appointment], returns: Mapping[str, str]) ->
 # --- seeding ---------------------------------------------------------------------------------
 
 
+def journey_events(appointment: Appointment) -> list[AppointmentEvent]:
+    """What booking the appointment and completing it raised, at the times they happened: its
+    touchpoints (BOOKING, SERVICE_VISIT) for the timeline of a generated history."""
+    booked = appointment_event(AppointmentBooked, appointment, appointment.created_at)
+    if appointment.completed_at is None:
+        return [booked]
+    return [booked, appointment_event(AppointmentCompleted, appointment,
+                                      appointment.completed_at)]
+
+
 async def seed_service_network(deps: Deps, vehicles: Sequence[Vehicle],
-                               owner_timezones: Mapping[str, str],
-                               seed: int) -> tuple[int, int]:
+                               owner_timezones: Mapping[str, str], seed: int,
+                               history: list[DomainEvent] | None = None) -> tuple[int, int]:
     """Writes the demo centers (those not stored yet) and these vehicles' appointments; the
     upcoming ones hold capacity first, as booking does. Can be called once per batch of
-    vehicles; an upcoming visit a previous batch left no room for is left out.
+    vehicles; an upcoming visit a previous batch left no room for is left out. The journey
+    events of the appointments written go to `history`, if given.
     Returns (centers written, appointments written)."""
     centers = demo_centers(seed)
     stored = await deps.centers.get_many([center.id for center in centers])
@@ -412,5 +433,7 @@ async def seed_service_network(deps: Deps, vehicles: Sequence[Vehicle],
     kept = [a for a in appointments if a.id not in refused]
     kept = _flagged(kept, {a.id: a.return_of for a in kept if a.return_of})
     await deps.appointments.add_many(kept)
+    if history is not None:
+        history.extend(event for appointment in kept for event in journey_events(appointment))
     return len(new), len(kept)
 

@@ -40,16 +40,29 @@ from zoneinfo import ZoneInfo
 from domain.appointments import Appointment, AppointmentStatus, HistoryEntry
 from domain.availability import starts_on
 from domain.catalogue import CATALOGUE
-from domain.feedback import Context, Feedback, FeedbackAnswer, FeedbackTouchpoint, answer
+from domain.events import DomainEvent
+from domain.feedback import (
+    Context,
+    Feedback,
+    FeedbackAnswer,
+    FeedbackSubmitted,
+    FeedbackTouchpoint,
+    answer,
+)
 from domain.ids import new_id
 from domain.journey import (
     DEFAULT_THRESHOLDS,
     AppUseMonth,
+    Channel,
     OwnershipStage,
     StageChanged,
     StageThresholds,
+    Touchpoint,
+    TouchpointKind,
+    app_event_key,
     ownership_stage,
 )
+from domain.journey_events import touchpoint_for
 from domain.notifications.model import EngagementCount, Kind
 from domain.owners import Owner
 from domain.service_centers import (
@@ -60,7 +73,7 @@ from domain.service_centers import (
 )
 from domain.service_schedule import LastService, ServiceDue, service_due
 from domain.vehicles import Vehicle
-from services.demo_centers import demo_centers, seed_service_network
+from services.demo_centers import demo_centers, journey_events, seed_service_network
 from services.deps import Deps
 from services.journey import DUE_GRACE, refresh_stages
 
@@ -75,10 +88,13 @@ MAX_AGE_DAYS = 5 * 365
 @dataclass(frozen=True, slots=True)
 class JourneyVolume:
     """How much to generate: owners, and months of history (app use, surveys, notifications,
-    transitions) before the current month. Service histories always start at delivery."""
+    transitions) before the current month. Service histories always start at delivery.
+    `timeline`: each owner's touchpoints too; analytics read only the rollups, so a population
+    for them alone can do without (the touchpoints are most of the documents)."""
 
     owners: int = DEFAULT_OWNERS
     months: int = DEFAULT_MONTHS
+    timeline: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,6 +222,7 @@ class JourneyDemo:
     app_use: list[AppUseMonth] = field(default_factory=list)
     transitions: list[tuple[Owner, StageChanged, str | None]] = field(default_factory=list)
     engagement: list[EngagementCount] = field(default_factory=list)
+    touchpoints: list[Touchpoint] = field(default_factory=list)
 
 
 def quality(center: ServiceCenter) -> float:
@@ -226,7 +243,7 @@ def generate_journey(seed: int, now: datetime, volume: JourneyVolume = JourneyVo
     for index in range(volume.owners):
         rng = random.Random(f"{seed}:journey:{index}")
         life = _Life(rng, index, now, start, centers, thresholds, calendar, campaigns)
-        life.run(demo, notes)
+        life.run(demo, notes, volume.timeline)
     demo.engagement = [EngagementCount(day=day, kind=kind, region=region, model_id=model,
                                        stage=stage.value, delivered=n[0], opened=n[1],
                                        acted=n[2])
@@ -247,6 +264,7 @@ async def seed_journey(deps: Deps, seed: int, volume: JourneyVolume = JourneyVol
         await deps.service_dues.add_settled(demo.dues)
         await deps.feedback.add_many(demo.feedback)
         await deps.journey.add_app_use(demo.app_use)
+        await deps.journey.add_history(demo.touchpoints)  # add_app_use wrote their rollups
         await deps.journey.add_transitions(demo.transitions)
         await deps.notifications.add_engagement(demo.engagement)
         await refresh_stages(deps)
@@ -394,7 +412,8 @@ class _Life:
     # -- the whole story ---------------------------------------------------------------------
 
     def run(self, demo: JourneyDemo,
-            notes: dict[tuple[date, Kind, str, str, OwnershipStage], list[int]]) -> None:
+            notes: dict[tuple[date, Kind, str, str, OwnershipStage], list[int]],
+            timeline: bool) -> None:
         dues: list[dict[str, object]] = []
         self._maintenance(dues)
         self._repairs()
@@ -412,7 +431,10 @@ class _Life:
         demo.dues.extend(dues)
         demo.app_use.extend(self._app_months(app_days))
         demo.transitions.extend(self._transitions(owner))
-        demo.feedback.extend(self._surveys())
+        surveys = self._surveys()
+        demo.feedback.extend(surveys)
+        if timeline:
+            demo.touchpoints.extend(self._timeline(app_days, last_app, surveys))
         self._notifications(notes)
 
     # -- service ----------------------------------------------------------------------------
@@ -571,6 +593,32 @@ class _Life:
                             region=self.owner.region, model_id=self.model_id,
                             stage=self.stage_at(used[-1]))
                 for month, used in months.items()]
+
+    # -- the timeline -----------------------------------------------------------------------
+
+    def _timeline(self, app_days: Sequence[date], last_app: datetime | None,
+                  surveys: Sequence[Feedback]) -> list[Touchpoint]:
+        """The owner's touchpoints: an app open on each day of use, each booking and visit,
+        each survey answer (mapped as the live events are). Notifications have none: their
+        engagement is generated as group rollups, not per owner."""
+        # Draws of its own, so the rest of the population is the same with or without it.
+        rng = random.Random(f"{self.owner.id}:timeline")
+        events: list[DomainEvent] = [e for visit in self.visits for e in journey_events(visit)]
+        events += [FeedbackSubmitted(at=f.at, feedback_id=f.id, owner_id=f.owner_id,
+                                     vehicle_id=f.vehicle_id, touchpoint=f.touchpoint)
+                   for f in surveys]
+        found = [t for t in (touchpoint_for(e, self.owner.id) for e in events) if t]
+        return [*(self._app_open(rng, day, last_app) for day in app_days),
+                *(t.model_copy(update={"id": new_id(t.at, rng)}) for t in found)]
+
+    def _app_open(self, rng: random.Random, day: date, last_app: datetime | None
+                  ) -> Touchpoint:
+        """Within the UTC day the rollup has, and not after the owner's last use."""
+        at = _midnight(day) + timedelta(seconds=round(rng.uniform(7, 22) * 3600))
+        at = min(at, last_app or self.now)
+        return Touchpoint(id=new_id(at, rng), owner_id=self.owner.id,
+                          kind=TouchpointKind.APP_OPEN, channel=Channel.APP, at=at,
+                          event_key=app_event_key(self.owner.id, f"demo-open-{day.isoformat()}"))
 
     # -- stages -----------------------------------------------------------------------------
 

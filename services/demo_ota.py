@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from domain import ota
+from domain.events import DomainEvent
 from domain.ids import new_id
 from domain.ota import (
     CampaignDraft,
@@ -314,11 +315,14 @@ class _Journey:
 # --- seeding ---------------------------------------------------------------------------------
 
 
-async def seed_ota(deps: Deps, vehicles: Sequence[Vehicle], seed: int) -> tuple[int, int]:
+async def seed_ota(deps: Deps, vehicles: Sequence[Vehicle], seed: int,
+                   history: list[DomainEvent] | None = None) -> tuple[int, int]:
     """Writes the releases and the campaign (those not stored yet) and these vehicles' updates,
     one change at a time as reports would, so the campaign's counters follow; an installed
-    update sets the vehicle's software version. Can be called once per batch of vehicles; a
-    vehicle already offered is skipped. Returns (releases written, vehicle updates written)."""
+    update sets the vehicle's software version (and its UpdateInstalled, at the car's report,
+    goes to `history`, if given: the OTA_UPDATE touchpoint). Can be called once per batch of
+    vehicles; a vehicle already offered is skipped. Returns (releases written, vehicle updates
+    written)."""
     releases = demo_releases(seed)
     stored = await deps.ota.releases([release.id for release in releases])
     new = [release for release, known in zip(releases, stored, strict=True) if known is None]
@@ -342,5 +346,8 @@ async def seed_ota(deps: Deps, vehicles: Sequence[Vehicle], seed: int) -> tuple[
         if final.status is U.INSTALLED:
             await deps.vehicles.update(final.vehicle_id, {"software_version": final.version,
                                                           "updated_at": final.updated_at})
+            if history is not None:
+                history.append(ota.event(ota.UpdateInstalled, final,
+                                         final.reported_at or final.updated_at))
         written += 1
     return len(new), written

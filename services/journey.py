@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 
 from domain.access import Principal, can_read_owner, ensure
@@ -65,6 +65,18 @@ async def record_journey(deps: Deps, events: Sequence[DomainEvent]) -> int:
         await deps.journey.add_touchpoints(touchpoints, owners)
     await _retain_dues(deps, [e for e in events if isinstance(e, AppointmentCompleted)])
     return len(touchpoints)
+
+
+async def record_history(deps: Deps, events: Iterable[DomainEvent],
+                         owner_of: Mapping[str, str]) -> int:
+    """The touchpoints among events that happened before they reached the service (the demo's
+    history, imports), at their own times: mapped and keyed as live ones, so replaying the live
+    event adds nothing. Only the touchpoints: history is not news (no notifications), and it
+    must not retain today's open dues with a visit of years ago as `record_journey` would.
+    `owner_of` maps vehicle ids to owners, for events that name only the vehicle. Returns how
+    many were new."""
+    found = (touchpoint_for(e, owner_of.get(getattr(e, "vehicle_id", None) or "")) for e in events)
+    return await deps.journey.add_history(t for t in found if t is not None)
 
 
 def _owner_of(event: DomainEvent, vehicles: dict[str, Vehicle | None]) -> str | None:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import itertools
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 
 from pymongo import UpdateOne
@@ -20,6 +21,8 @@ from domain.pagination import Page, PageRequest, page_from_rows
 from store.client import Database, Document, duplicate_key_failures
 from store.documents import find_by_ids, from_document, to_document
 from store.stats import CountedCollection
+
+HISTORY_CHUNK = 500  # per insert_many: bigger batches cost more per document on the wire server
 
 
 class MongoJourneyRepository:
@@ -43,6 +46,17 @@ class MongoJourneyRepository:
             await self._activity.bulk_write(
                 [_activity_update(t, owners[t.owner_id]) for t in used], ordered=False)
         return stored
+
+    async def add_history(self, touchpoints: Iterable[Touchpoint]) -> int:
+        """Bulk inserts (taken from `touchpoints` a batch at a time) without the appActivity
+        rollup: history comes with its rollups written apart, or needs none, and the rollup
+        would cost a write per owner-month."""
+        added = 0
+        for part in itertools.batched(touchpoints, HISTORY_CHUNK, strict=False):
+            refused = await duplicate_key_failures(self._touchpoints.insert_many(
+                [to_document(t) for t in part], ordered=False))
+            added += len(part) - len(refused)
+        return added
 
     async def get_many(self, ids: Sequence[str]) -> list[Touchpoint | None]:
         return await find_by_ids(self._touchpoints, Touchpoint, ids)
