@@ -618,6 +618,10 @@ async def load(db: Database, loaded: Loaded, owners: int, touchpoints: int, raw_
     await loaded.insert(db, "stageTransitions", transitions(population, now))
     await loaded.insert(db, "appActivity", activity.documents(population))
     await loaded.insert(db, "notificationEngagement", engagement_rollups(population, now, rng))
+    census = time.perf_counter()
+    await MongoAnalyticsRepository(db).take_census(now)  # what the daily sweep ends with
+    print(f"stage census (the daily sweep's last step) took {time.perf_counter() - census:.1f} s",
+          flush=True)
     del appointments, dues, surveys, activity
     gc.collect()
     print(f"all but raw touchpoints loaded: rss {rss_mb():,.0f} MB", flush=True)

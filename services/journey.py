@@ -112,8 +112,9 @@ def stage_of(deps: Deps, vehicle: Vehicle, owner: Owner | None,
 
 
 async def refresh_stages(deps: Deps) -> int:
-    """The daily sweep: every owner's stage (a transition when it moved) and the service dues
-    that came up. Returns how many owners changed stage."""
+    """The daily sweep: every owner's stage (a transition when it moved), the service dues
+    that came up, and the census of stages the funnel reads. Returns how many owners changed
+    stage."""
     changed, after = 0, None
     while True:
         page = await deps.owners.page(PageRequest(first=SWEEP_PAGE, after=after), None)
@@ -122,6 +123,7 @@ async def refresh_stages(deps: Deps) -> int:
             break
         after = page.items[-1].id
     await deps.service_dues.lapse(deps.clock() - DUE_GRACE)
+    await deps.analytics.take_census(deps.clock())
     return changed
 
 

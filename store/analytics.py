@@ -13,7 +13,7 @@ from typing import Any
 
 from domain.appointments import AppointmentStatus
 from domain.metrics import Filter, Interval, Scores, Share, answer_counts
-from store.client import Database, Document, aggregate_options
+from store.client import Database, Document, aggregate_options, duplicate_key_failures
 from store.stats import CountedCollection
 
 UNITS = {Interval.WEEK: {"unit": "week", "startOfWeek": "monday"},
@@ -32,12 +32,31 @@ class MongoAnalyticsRepository:
         self._appointments = CountedCollection(db["appointments"])
         self._centers = CountedCollection(db["serviceCenters"])
         self._transitions = CountedCollection(db["stageTransitions"])
+        self._census = CountedCollection(db["stageCensus"])
 
     async def owners_by_stage(self, f: Filter) -> dict[str, int]:
+        """As the latest census counted them."""
+        latest = await self._census.find_one({}, {"at": 1}, sort=[("at", -1)])
+        if latest is None:
+            return {}
+        rows = await self._aggregate(self._census, [
+            {"$match": {**_dims(f), "at": latest["at"]}},
+            {"$group": {"_id": "$stage", "n": {"$sum": "$owners"}}}])
+        return {row["_id"]: row["n"] for row in rows}
+
+    async def take_census(self, at: datetime) -> None:
+        """Owners per stage and group as the daily sweep left them (stages change only there),
+        then the older censuses go: the funnel reads a few hundred rows instead of grouping
+        every owner on each request. Readers take the latest `at`, so never half of one."""
         rows = await self._aggregate(self._owners, [
-            {"$match": _dims(f, model="primaryModelId")},
-            {"$group": {"_id": "$stage", "n": {"$sum": 1}}}])
-        return {row["_id"] or "": row["n"] for row in rows}  # "": not swept yet
+            {"$match": {"stage": {"$type": "string"}}},
+            {"$group": {"_id": {"region": "$region", "modelId": "$primaryModelId",
+                                "stage": "$stage"}, "owners": {"$sum": 1}}}])
+        census = [{**row["_id"], "_id": "{}:{region}:{modelId}:{stage}".format(
+            at.isoformat(), **row["_id"]), "at": at, "owners": row["owners"]} for row in rows]
+        if census:  # the same instant twice (a retried sweep) counted the same owners
+            await duplicate_key_failures(self._census.insert_many(census, ordered=False))
+        await self._census.delete_many({"at": {"$lt": at}})
 
     async def scores(self, f: Filter) -> tuple[Scores, dict[str, Scores]]:
         """All answers in the period, and per touchpoint."""

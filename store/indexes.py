@@ -27,7 +27,7 @@ INDEXES: dict[str, list[IndexModel]] = {
         # The re-engagement sweep: owners longest away from the app first.
         IndexModel([("lastActiveAt", ASCENDING)], name="last_active",
                    partialFilterExpression={"lastActiveAt": {"$type": "date"}}),
-        # The stage funnel groups owners by stage within regions.
+        # The daily stage census groups owners by stage within regions.
         IndexModel([("region", ASCENDING), ("stage", ASCENDING)], name="region_stage"),
     ],
     "vehicles": [
@@ -111,6 +111,10 @@ INDEXES: dict[str, list[IndexModel]] = {
     "serviceDues": [
         IndexModel([("dueOn", ASCENDING), ("status", ASCENDING)], name="due_status"),
         IndexModel([("vehicleId", ASCENDING), ("status", ASCENDING)], name="vehicle_status"),
+    ],
+    "stageCensus": [
+        # The funnel reads the latest census.
+        IndexModel([("at", DESCENDING)], name="at"),
     ],
     "stageTransitions": [
         IndexModel([("at", ASCENDING)], name="at"),

@@ -235,9 +235,10 @@ async def test_a_query_the_database_refuses_is_not_reported_as_an_outage(
                 httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
                                   base_url="http://test") as http):
         deps: Deps = app.state.deps
-        for i in range(4):
-            await add_owner(deps, f"Owner {i}", region="DE")
+        owners = [await add_owner(deps, f"Owner {i}", region="DE") for i in range(4)]
         gql = GraphQLClient(http, settings)
+        for owner in owners:
+            await answer(gql, owner, touchpoint="APP", npsScore=9)
         body = await gql.post(METRICS, {}, gql.bearer(Role.OEM_ANALYST, "a"))
         assert set(error_codes(body)) == {"DATABASE_ERROR"}
         assert body["errors"][0]["message"] == "The database could not run this request."
@@ -257,3 +258,17 @@ async def test_app_use_per_period_counts_each_owner_once(
     assert datetime.fromisoformat(last["periodStart"]) <= NOW
     assert before
     assert {p["digitalEngagementRate"] for p in before} == {0.0}
+
+
+async def test_the_funnel_counts_owners_as_the_last_daily_sweep_left_them(
+        gql: GraphQLClient, deps: Deps, population: dict[str, list[Owner]]) -> None:
+    """Stages change only in the sweep, which also takes the census the funnel reads: an owner
+    who arrives after it is counted from the next one."""
+    newcomer = await add_owner(deps, "New", region="DE")
+    await add_vehicle(deps, newcomer, model_id="volta-one")
+    assert (await metrics(gql))["owners"] == 10
+    await refresh_stages(deps)
+    m = await metrics(gql)
+    assert m["owners"] == 11
+    assert {row["stage"]: row["owners"] for row in m["stageFunnel"]}["EARLY_OWNERSHIP"] == 11
+    assert (await metrics(gql, regions=["DE"], models=["volta-one"]))["owners"] == 7
