@@ -18,6 +18,7 @@ from store.documents import to_document
 from store.stats import CountedCollection
 
 BACKFILL_BATCH = 1000
+BACKFILL_DONE = "feedback-counts"  # its `migrations` record
 
 
 class MongoFeedbackRepository:
@@ -39,7 +40,10 @@ def feedback_document(feedback: Feedback) -> Document:
 
 
 async def backfill_counts(db: Database) -> int:
-    """Adds `counts` to answers stored without them; returns how many it changed."""
+    """Adds `counts` to answers stored without them; returns how many it changed. Answers are
+    only ever written with counts, so once done it is marked done: later starts do not scan."""
+    if await db["migrations"].find_one({"_id": BACKFILL_DONE}) is not None:
+        return 0
     feedback, changed = db["feedback"], 0
     while batch := await feedback.find(
             {"counts": {"$exists": False}}, {"npsScore": 1, "csatScore": 1}
@@ -48,4 +52,6 @@ async def backfill_counts(db: Database) -> int:
             "counts": answer_counts(doc.get("npsScore"), doc.get("csatScore"))}})
             for doc in batch], ordered=False)
         changed += len(batch)
+    await db["migrations"].update_one({"_id": BACKFILL_DONE}, {"$set": {"done": True}},
+                                      upsert=True)
     return changed
